@@ -1,0 +1,381 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { HttpResponseInit, Timer } from '@azure/functions';
+import { serialize as serializeCookie } from 'cookie';
+import { PROBLEM_CONTENT_TYPE, titleFor } from '../../shared/platform/problem.js';
+import {
+  DEFAULT_MAX_BODY_BYTES,
+  type EventGridDefinition,
+  type FunctionDefinition,
+  type GridEvent,
+  type HttpDefinition,
+  type TimerDefinition,
+} from '../../shared/platform/registry.js';
+import { HttpRequest, HttpResponse, InvocationContext } from '../../shared/platform/sdk.js';
+import { parseEventGridRequest } from './eventgrid.js';
+import { type HostKeys, isAuthorized, isSystemKey } from './keys.js';
+import { type CompiledRoute, compareRoutes, compileRoute } from './routes.js';
+import { TimerRunner } from './timers.js';
+
+export interface HostOptions {
+  functions: FunctionDefinition[];
+  keys: HostKeys;
+  /** 7071 by default, as the func CLI; 0 picks a free port. */
+  port?: number;
+  hostname?: string;
+  /** host.json `extensions.http.routePrefix`; `api` by default. */
+  routePrefix?: string;
+  maxBodyBytes?: number;
+  /** Start timer schedules (tests that only exercise HTTP may turn them off). */
+  timers?: boolean;
+  log?: (line: string) => void;
+  env?: Record<string, string | undefined>;
+}
+
+export interface RunningHost {
+  url: string;
+  port: number;
+  /** The webhook URL an Event Grid subscription would use for a function, system key included. */
+  eventGridUrl(functionName: string): string;
+  timer(name: string): TimerRunner | undefined;
+  close(): Promise<void>;
+}
+
+export class PortInUseError extends Error {}
+
+class BodyTooLarge extends Error {}
+
+function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(request.headers['content-length'] ?? '0');
+    if (declared > limit) {
+      request.resume();
+      reject(new BodyTooLarge());
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        request.removeAllListeners('data');
+        request.resume();
+        reject(new BodyTooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on('end', () => resolve(Buffer.concat(chunks)));
+    request.on('error', reject);
+  });
+}
+
+function sendProblem(
+  res: ServerResponse,
+  status: number,
+  detail: string,
+  headers: Record<string, string> = {},
+) {
+  const body = JSON.stringify({ type: 'about:blank', title: titleFor(status), status, detail });
+  res.writeHead(status, { 'content-type': PROBLEM_CONTENT_TYPE, ...headers });
+  res.end(body);
+}
+
+function flattenHeaders(request: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value === undefined) continue;
+    headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return headers;
+}
+
+interface Route {
+  definition: HttpDefinition;
+  compiled: CompiledRoute;
+}
+
+export async function startHost(options: HostOptions): Promise<RunningHost> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const env = options.env ?? process.env;
+  const prefix = (options.routePrefix ?? 'api').replace(/^\/+|\/+$/g, '');
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const keys = options.keys;
+
+  const routes: Route[] = options.functions
+    .filter((d): d is HttpDefinition => d.kind === 'http')
+    .map((definition) => ({ definition, compiled: compileRoute(definition.route) }))
+    .sort((a, b) => compareRoutes(a.compiled, b.compiled));
+  const byName = new Map(options.functions.map((d) => [d.name.toLowerCase(), d]));
+
+  function newContext(definition: FunctionDefinition, triggerType: string, triggerName: string) {
+    const invocationId = randomUUID();
+    return new InvocationContext({
+      invocationId,
+      functionName: definition.name,
+      logHandler: (level, ...args) => {
+        const text = args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
+        log(`[${new Date().toISOString()}] ${definition.name} ${level}: ${text}`);
+      },
+      options: { trigger: { type: triggerType, name: triggerName } },
+    });
+  }
+
+  async function invoke<T>(
+    definition: FunctionDefinition,
+    reason: string,
+    context: InvocationContext,
+    run: () => Promise<T>,
+  ) {
+    const started = performance.now();
+    log(
+      `[${new Date().toISOString()}] Executing 'Functions.${definition.name}' (Reason='${reason}', Id=${context.invocationId})`,
+    );
+    let outcome = 'Succeeded';
+    try {
+      return await run();
+    } catch (error) {
+      outcome = 'Failed';
+      log(
+        `[${new Date().toISOString()}] ${definition.name} error: ${(error as Error)?.stack ?? String(error)}`,
+      );
+      throw error;
+    } finally {
+      const ms = Math.round(performance.now() - started);
+      log(
+        `[${new Date().toISOString()}] Executed 'Functions.${definition.name}' (${outcome}, Id=${context.invocationId}, Duration=${ms}ms)`,
+      );
+    }
+  }
+
+  async function runTimer(definition: TimerDefinition, timer: Timer): Promise<void> {
+    const context = newContext(definition, 'timerTrigger', 'timer');
+    const reason = timer.isPastDue ? 'Timer fired (past due)' : 'Timer fired';
+    await invoke(definition, reason, context, async () => definition.handler(timer, context)).catch(() => {
+      // A failed timer run is logged and not retried, as the host does; the next occurrence runs as usual.
+    });
+  }
+
+  const timers = new Map<string, TimerRunner>();
+  for (const definition of options.functions) {
+    if (definition.kind === 'timer')
+      timers.set(definition.name.toLowerCase(), new TimerRunner(definition, runTimer, env));
+  }
+
+  async function handleHttp(req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer, path: string) {
+    const method = (req.method ?? 'GET').toUpperCase();
+    const matches = routes
+      .map((route) => ({ route, params: route.compiled.match(path) }))
+      .filter((m): m is { route: Route; params: Record<string, string> } => m.params !== null);
+    if (matches.length === 0) return sendProblem(res, 404, 'No function matches this route.');
+    const match = matches.find((m) => m.route.definition.methods.includes(method as never));
+    if (!match) {
+      const allowed = [...new Set(matches.flatMap((m) => m.route.definition.methods))].join(', ');
+      return sendProblem(res, 405, `Method ${method} is not allowed here.`, { allow: allowed });
+    }
+    const { definition } = match.route;
+    const presented = req.headers['x-functions-key']?.toString() ?? url.searchParams.get('code') ?? undefined;
+    if (!isAuthorized(definition.authLevel, definition.name, presented, keys)) {
+      return sendProblem(
+        res,
+        401,
+        `This function needs a ${definition.authLevel === 'admin' ? 'master' : 'function'} key.`,
+      );
+    }
+    const context = newContext(definition, 'httpTrigger', 'request');
+    const hasBody = body.length > 0 && method !== 'GET' && method !== 'HEAD';
+    const request = new HttpRequest({
+      method,
+      url: url.toString(),
+      headers: flattenHeaders(req),
+      query: Object.fromEntries(url.searchParams),
+      params: match.params,
+      ...(hasBody ? { body: { bytes: body } } : {}),
+    });
+    let result: HttpResponseInit | HttpResponse | undefined;
+    try {
+      result = await invoke(
+        definition,
+        'This function was programmatically called via the host APIs.',
+        context,
+        async () => definition.handler(request, context),
+      );
+    } catch {
+      return sendProblem(res, 500, `The function failed (invocation ${context.invocationId}).`);
+    }
+    await writeResponse(res, result);
+  }
+
+  async function writeResponse(res: ServerResponse, result: HttpResponseInit | HttpResponse | undefined) {
+    const response = result instanceof HttpResponse ? result : new HttpResponse(result ?? {});
+    const headers: Record<string, string | string[]> = {};
+    response.headers.forEach((value, name) => {
+      headers[name] = value;
+    });
+    const cookies = response.cookies.map((c) =>
+      serializeCookie(c.name, c.value, {
+        domain: c.domain,
+        path: c.path,
+        expires: typeof c.expires === 'number' ? new Date(c.expires) : c.expires,
+        secure: c.secure,
+        httpOnly: c.httpOnly,
+        sameSite: c.sameSite?.toLowerCase() as 'strict' | 'lax' | 'none' | undefined,
+        maxAge: c.maxAge,
+      }),
+    );
+    if (cookies.length > 0) headers['set-cookie'] = cookies;
+    const payload = Buffer.from(await response.arrayBuffer());
+    res.writeHead(response.status ?? 200, headers);
+    res.end(payload);
+  }
+
+  async function handleAdminRun(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    body: Buffer,
+    name: string,
+  ) {
+    const presented = req.headers['x-functions-key']?.toString() ?? url.searchParams.get('code') ?? undefined;
+    if (!isAuthorized('admin', name, presented, keys))
+      return sendProblem(res, 401, 'Admin endpoints need the master key.');
+    if (req.method !== 'POST') return sendProblem(res, 405, 'Use POST.', { allow: 'POST' });
+    const definition = byName.get(name.toLowerCase());
+    if (!definition || definition.kind === 'http')
+      return sendProblem(res, 404, `No non-HTTP function named "${name}".`);
+    let input: unknown = '';
+    if (body.length > 0) {
+      try {
+        input = (JSON.parse(body.toString('utf8')) as { input?: unknown }).input ?? '';
+      } catch {
+        return sendProblem(res, 400, 'The body must be JSON like {"input": "..."}.');
+      }
+    }
+    // "Manually run a non HTTP-triggered function" (Microsoft Learn): the host accepts and answers 202.
+    if (definition.kind === 'timer') {
+      void timers.get(definition.name.toLowerCase())?.run(false);
+    } else {
+      const events = typeof input === 'string' && input ? [JSON.parse(input) as GridEvent] : [];
+      void deliverEvents(definition, events).catch(() => undefined);
+    }
+    res.writeHead(202);
+    res.end();
+  }
+
+  async function deliverEvents(definition: EventGridDefinition, events: GridEvent[]): Promise<void> {
+    for (const event of events) {
+      const context = newContext(definition, 'eventGridTrigger', 'event');
+      await invoke(definition, 'EventGrid trigger fired', context, async () =>
+        definition.handler(event, context),
+      );
+    }
+  }
+
+  async function handleEventGrid(req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer) {
+    const name = url.searchParams.get('functionName') ?? '';
+    const presented = req.headers['x-functions-key']?.toString() ?? url.searchParams.get('code') ?? undefined;
+    if (!isSystemKey('eventgrid_extension', presented, keys)) {
+      return sendProblem(
+        res,
+        401,
+        'The Event Grid webhook needs the eventgrid_extension system key (code=...).',
+      );
+    }
+    const definition = byName.get(name.toLowerCase());
+    if (definition?.kind !== 'eventGrid')
+      return sendProblem(res, 404, `No Event Grid function named "${name}".`);
+    // CloudEvents abuse-protection handshake: OPTIONS with WebHook-Request-Origin.
+    if (req.method === 'OPTIONS') {
+      const origin = req.headers['webhook-request-origin']?.toString();
+      if (!origin) return sendProblem(res, 400, 'Missing WebHook-Request-Origin header.');
+      res.writeHead(200, { 'webhook-allowed-origin': origin, allow: 'POST' });
+      return res.end();
+    }
+    if (req.method !== 'POST') return sendProblem(res, 405, 'Use POST.', { allow: 'POST, OPTIONS' });
+    const parsed = parseEventGridRequest(
+      req.headers['aeg-event-type']?.toString() ?? null,
+      body.toString('utf8'),
+    );
+    if (parsed.kind === 'invalid') return sendProblem(res, parsed.status, parsed.detail);
+    if (parsed.kind === 'validation') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return res.end(JSON.stringify({ validationResponse: parsed.validationCode }));
+    }
+    try {
+      await deliverEvents(definition, parsed.events);
+    } catch {
+      // One failed event fails the batch, and Event Grid re-sends all of it.
+      return sendProblem(res, 500, 'At least one event failed; the batch should be retried.');
+    }
+    res.writeHead(202);
+    res.end();
+  }
+
+  const server = createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
+      let body: Buffer;
+      try {
+        body = await readBody(req, maxBodyBytes);
+      } catch (error) {
+        if (error instanceof BodyTooLarge) {
+          res.setHeader('connection', 'close');
+          return sendProblem(res, 413, `The request body is larger than ${maxBodyBytes} bytes.`);
+        }
+        throw error;
+      }
+      const path = url.pathname;
+      const admin = /^\/admin\/functions\/([^/]+)\/?$/i.exec(path);
+      if (admin) return await handleAdminRun(req, res, url, body, decodeURIComponent(admin[1] ?? ''));
+      if (/^\/runtime\/webhooks\/eventgrid\/?$/i.test(path))
+        return await handleEventGrid(req, res, url, body);
+      const prefixMatch =
+        prefix === ''
+          ? path
+          : path.toLowerCase().startsWith(`/${prefix.toLowerCase()}/`)
+            ? path.slice(prefix.length + 1)
+            : undefined;
+      if (prefixMatch === undefined) return sendProblem(res, 404, 'Not found.');
+      return await handleHttp(req, res, url, body, prefixMatch.replace(/^\/+/, ''));
+    } catch (error) {
+      log(`[${new Date().toISOString()}] host error: ${(error as Error)?.stack ?? String(error)}`);
+      if (!res.headersSent) sendProblem(res, 500, 'The host failed to process the request.');
+      else res.end();
+    }
+  });
+
+  const requestedPort = options.port ?? 7071;
+  const hostname = options.hostname ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') {
+        reject(
+          new PortInUseError(
+            `Port ${requestedPort} is already in use. Set Host.LocalHttpPort in local.settings.json or pass --port <n>.`,
+          ),
+        );
+      } else reject(error);
+    });
+    server.listen(requestedPort, hostname, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${hostname}:${port}`;
+  if (options.timers !== false) for (const runner of timers.values()) runner.start();
+
+  return {
+    url,
+    port,
+    eventGridUrl: (functionName) =>
+      `${url}/runtime/webhooks/EventGrid?functionName=${encodeURIComponent(functionName)}&code=${encodeURIComponent(keys.system.eventgrid_extension ?? keys.master)}`,
+    timer: (name) => timers.get(name.toLowerCase()),
+    async close() {
+      for (const runner of timers.values()) runner.stop();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await Promise.all([...timers.values()].map((runner) => runner.idle()));
+    },
+  };
+}

@@ -1,0 +1,5 @@
+import { platformSettings } from '../platform/settings.js';
+import type { SettingsCatalogue } from './settings.js';
+
+/** Every setting the product reads. Each capability contributes its own list. */
+export const settingsCatalogue: SettingsCatalogue = [...platformSettings];

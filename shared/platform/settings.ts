@@ -1,0 +1,44 @@
+import type { SettingsCatalogue } from '../config/settings.js';
+
+export const platformSettings: SettingsCatalogue = [
+  {
+    name: 'AzureWebJobsStorage',
+    description:
+      'Storage connection string. Used locally (Azurite); in Azure use the identity-based `AzureWebJobsStorage__*` settings instead.',
+    deploy: 'optional',
+    secret: true,
+  },
+  {
+    name: 'AzureWebJobsStorage__accountName',
+    description:
+      'Storage account name for identity-based connections (blob, queue and table endpoints derived).',
+    deploy: 'bicep',
+  },
+  {
+    name: 'AzureWebJobsStorage__credential',
+    description: '`managedidentity` to use a managed identity for storage; otherwise DefaultAzureCredential.',
+    deploy: 'bicep',
+  },
+  {
+    name: 'AzureWebJobsStorage__clientId',
+    description: 'Client id of the user-assigned managed identity used for storage.',
+    deploy: 'bicep',
+  },
+  {
+    name: 'Http__MaxRequestBodyBytes',
+    description: 'Largest accepted HTTP request body, in bytes; larger bodies get 413.',
+    default: '1048576',
+    deploy: 'optional',
+  },
+  {
+    name: 'Health__TimeoutMs',
+    description: 'Time each dependency check of `/api/health` may take before it counts as failed.',
+    default: '3000',
+    deploy: 'optional',
+  },
+  {
+    name: 'APPLICATIONINSIGHTS_CONNECTION_STRING',
+    description: 'Application Insights connection; when set, telemetry is exported with OpenTelemetry.',
+    deploy: 'bicep',
+  },
+];

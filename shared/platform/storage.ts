@@ -1,0 +1,76 @@
+import { TableClient, TableServiceClient } from '@azure/data-tables';
+import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
+import { BlobServiceClient } from '@azure/storage-blob';
+import { AppError } from './errors.js';
+
+/**
+ * The storage connection named `AzureWebJobsStorage`, read the way the Functions host reads it:
+ * either a connection string, or identity-based settings (`__accountName` or `__<service>ServiceUri`,
+ * with `__credential` = `managedidentity` and an optional `__clientId`).
+ */
+export type StorageConnection =
+  | { kind: 'connectionString'; connectionString: string }
+  | { kind: 'identity'; blobUrl: string; tableUrl: string; queueUrl: string; credential: TokenCredential };
+
+type Env = Record<string, string | undefined>;
+
+const PREFIX = 'AzureWebJobsStorage';
+
+export function storageConnectionFrom(env: Env): StorageConnection | undefined {
+  const connectionString = env[PREFIX];
+  if (connectionString) return { kind: 'connectionString', connectionString };
+  const account = env[`${PREFIX}__accountName`];
+  const blobUrl = env[`${PREFIX}__blobServiceUri`] ?? (account && `https://${account}.blob.core.windows.net`);
+  const tableUrl =
+    env[`${PREFIX}__tableServiceUri`] ?? (account && `https://${account}.table.core.windows.net`);
+  const queueUrl =
+    env[`${PREFIX}__queueServiceUri`] ?? (account && `https://${account}.queue.core.windows.net`);
+  if (!blobUrl || !tableUrl || !queueUrl) return undefined;
+  const clientId = env[`${PREFIX}__clientId`];
+  const credential =
+    env[`${PREFIX}__credential`]?.toLowerCase() === 'managedidentity'
+      ? new ManagedIdentityCredential(clientId ? { clientId } : {})
+      : new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {});
+  return { kind: 'identity', blobUrl, tableUrl, queueUrl, credential };
+}
+
+function requireConnection(env: Env): StorageConnection {
+  const connection = storageConnectionFrom(env);
+  if (!connection) {
+    throw new AppError(
+      'configuration_invalid',
+      'Storage is not configured: set AzureWebJobsStorage or AzureWebJobsStorage__accountName.',
+    );
+  }
+  return connection;
+}
+
+/** Local emulators speak plain HTTP; the SDKs refuse it unless told. Azure endpoints are always HTTPS. */
+function allowHttp(url: string): { allowInsecureConnection: boolean } {
+  return { allowInsecureConnection: url.startsWith('http://') };
+}
+
+export function tableServiceClient(env: Env = process.env): TableServiceClient {
+  const connection = requireConnection(env);
+  if (connection.kind === 'connectionString') {
+    const url = /TableEndpoint=([^;]+)/i.exec(connection.connectionString)?.[1] ?? '';
+    return TableServiceClient.fromConnectionString(connection.connectionString, allowHttp(url));
+  }
+  return new TableServiceClient(connection.tableUrl, connection.credential);
+}
+
+export function tableClient(tableName: string, env: Env = process.env): TableClient {
+  const connection = requireConnection(env);
+  if (connection.kind === 'connectionString') {
+    const url = /TableEndpoint=([^;]+)/i.exec(connection.connectionString)?.[1] ?? '';
+    return TableClient.fromConnectionString(connection.connectionString, tableName, allowHttp(url));
+  }
+  return new TableClient(connection.tableUrl, tableName, connection.credential);
+}
+
+export function blobServiceClient(env: Env = process.env): BlobServiceClient {
+  const connection = requireConnection(env);
+  if (connection.kind === 'connectionString')
+    return BlobServiceClient.fromConnectionString(connection.connectionString);
+  return new BlobServiceClient(connection.blobUrl, connection.credential);
+}
