@@ -19,6 +19,15 @@ export default defineConfig({
           hookTimeout: 90_000,
         },
       },
+      {
+        // `npm run bench`: each file measures and prints ratios against a baseline from the same run.
+        test: {
+          name: 'bench',
+          include: ['test/bench/**/*.bench.ts'],
+          testTimeout: 600_000,
+          hookTimeout: 120_000,
+        },
+      },
     ],
   },
 });
