@@ -8,13 +8,20 @@ import { startStack } from './stack.js';
 
 /** `npm start`: the whole product locally, with state under `.local/`, until Ctrl-C. */
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const stateDir = join(root, '.local');
-const settingsFile = join(root, 'local.settings.json');
+
+function argument(name: string): string | undefined {
+  const index = process.argv.indexOf(name);
+  return index === -1 ? undefined : process.argv[index + 1];
+}
+
+/** `--state <dir>` and `--settings <file>` move state elsewhere (the tests use temp dirs). */
+const stateDir = resolve(argument('--state') ?? join(root, '.local'));
+const settingsFile = resolve(argument('--settings') ?? join(root, 'local.settings.json'));
 
 function portArgument(): number | undefined {
-  const index = process.argv.indexOf('--port');
-  if (index === -1) return undefined;
-  const port = Number(process.argv[index + 1]);
+  const raw = argument('--port');
+  if (raw === undefined) return undefined;
+  const port = Number(raw);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     console.error('--port needs a number between 0 and 65535.');
     process.exit(2);
