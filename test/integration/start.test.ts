@@ -1,0 +1,77 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '..', '..');
+const entry = join(root, 'dist', 'local', 'start.js');
+const temp = mkdtempSync(join(tmpdir(), 'start-test-'));
+let child: ChildProcess | undefined;
+
+afterAll(() => {
+  if (child && child.exitCode === null) child.kill('SIGKILL');
+  rmSync(temp, { recursive: true, force: true });
+});
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('npm start (dist/local/start.js)', () => {
+  it('serves /api/health with 200, prints a curl, and stops every child on SIGTERM', async () => {
+    expect(existsSync(entry), 'run `npm run build` first (npm test does)').toBe(true);
+    const settingsFile = join(temp, 'local.settings.json');
+    child = spawn(
+      process.execPath,
+      [entry, '--port', '0', '--state', join(temp, 'state'), '--settings', settingsFile],
+      {
+        cwd: temp,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const started = Date.now();
+    while (!/Press Ctrl-C to stop/.test(output)) {
+      if (Date.now() - started > 30_000) throw new Error(`npm start did not come up:\n${output}`);
+      if (child.exitCode !== null) throw new Error(`npm start exited:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const url = /Health\s+(\S+\/api\/health)/.exec(output)?.[1];
+    expect(url).toBeDefined();
+    expect(output).toMatch(/curl -s http:\/\/127\.0\.0\.1:\d+\/api\/health/);
+    const response = await fetch(url ?? '');
+    expect(response.status).toBe(200);
+    expect((await response.json()).checks).toEqual([
+      expect.objectContaining({ name: 'storage', status: 'healthy' }),
+    ]);
+
+    const settings = JSON.parse(readFileSync(settingsFile, 'utf8'));
+    expect(settings.Keys.master.length).toBeGreaterThan(20);
+    expect(existsSync(join(temp, 'state', 'azurite'))).toBe(true);
+
+    const childPids = (await import('node:child_process'))
+      .execFileSync('ps', ['-o', 'pid=', '--ppid', String(child.pid)])
+      .toString()
+      .split('\n')
+      .map((line) => Number(line.trim()))
+      .filter((pid) => pid > 0);
+    expect(childPids.length).toBeGreaterThan(0);
+
+    const exited = new Promise<number | null>((resolve) => child?.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    for (const pid of childPids) expect(isAlive(pid)).toBe(false);
+  });
+});
