@@ -53,7 +53,7 @@ describe('HTTP functions', () => {
     expect(response.status).toBe(201);
     expect(response.headers.get('x-echo')).toBe('yes');
     expect(response.headers.get('set-cookie')).toMatch(/^session=abc; Path=\/; HttpOnly; SameSite=Strict/);
-    const body = await response.json();
+    const body = (await response.json()) as Record<string, unknown>;
     expect(body).toMatchObject({
       method: 'POST',
       params: { id: '42' },
@@ -66,7 +66,10 @@ describe('HTTP functions', () => {
   });
 
   it('serves optional parameters and catch-all routes, preferring the more specific route', async () => {
-    const optional = await (await fetch(`${base}/api/echo`, withKey(hostKey))).json();
+    const optional = (await (await fetch(`${base}/api/echo`, withKey(hostKey))).json()) as Record<
+      string,
+      unknown
+    >;
     expect(optional.params).toEqual({});
     expect(await (await fetch(`${base}/api/files/a/b/c.txt`)).json()).toEqual({ rest: 'a/b/c.txt' });
     expect(await (await fetch(`${base}/api/files/special`)).json()).toEqual({ special: true });
@@ -108,11 +111,14 @@ describe('HTTP functions', () => {
   it('refuses a body over the configured limit with 413', async () => {
     const response = await fetch(`${base}/api/boom`, { method: 'POST', body: 'x'.repeat(70_000) });
     expect(response.status).toBe(413);
-    expect((await response.json()).status).toBe(413);
+    expect(((await response.json()) as Record<string, unknown>).status).toBe(413);
   });
 
   it('loads local.settings.json Values into the environment, where existing variables win', async () => {
-    const body = await (await fetch(`${base}/api/echo`, withKey(hostKey))).json();
+    const body = (await (await fetch(`${base}/api/echo`, withKey(hostKey))).json()) as Record<
+      string,
+      unknown
+    >;
     expect(body.fromSettings).toBe('from-local-settings');
     expect(body.preset).toBe('from-environment');
   });
@@ -169,7 +175,7 @@ describe('Event Grid webhook', () => {
     const body = JSON.stringify([{ ...gridEvent('validate'), data: { validationCode: 'code-123' } }]);
     const response = await post(stack.host.eventGridUrl('onEvent'), 'SubscriptionValidation', body);
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ validationResponse: 'code-123' });
+    expect((await response.json()) as Record<string, unknown>).toEqual({ validationResponse: 'code-123' });
   });
 
   it('delivers arrays, single events and CloudEvents, answering 202', async () => {

@@ -53,7 +53,7 @@ describe('npm start (dist/local/start.js)', () => {
     expect(output).toMatch(/curl -s http:\/\/127\.0\.0\.1:\d+\/api\/health/);
     const response = await fetch(url ?? '');
     expect(response.status).toBe(200);
-    expect((await response.json()).checks).toEqual([
+    expect(((await response.json()) as Record<string, unknown>).checks).toEqual([
       expect.objectContaining({ name: 'storage', status: 'healthy' }),
     ]);
 
