@@ -1,5 +1,6 @@
 import { platformSettings } from '../platform/settings.js';
+import { tokenSettings } from '../tokens/settings.js';
 import type { SettingsCatalogue } from './settings.js';
 
 /** Every setting the product reads. Each capability contributes its own list. */
-export const settingsCatalogue: SettingsCatalogue = [...platformSettings];
+export const settingsCatalogue: SettingsCatalogue = [...platformSettings, ...tokenSettings];
