@@ -1,6 +1,11 @@
 import { platformSettings } from '../platform/settings.js';
 import { tokenSettings } from '../tokens/settings.js';
+import { validationSettings } from '../validation/settings.js';
 import type { SettingsCatalogue } from './settings.js';
 
 /** Every setting the product reads. Each capability contributes its own list. */
-export const settingsCatalogue: SettingsCatalogue = [...platformSettings, ...tokenSettings];
+export const settingsCatalogue: SettingsCatalogue = [
+  ...platformSettings,
+  ...tokenSettings,
+  ...validationSettings,
+];

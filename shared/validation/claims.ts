@@ -1,0 +1,117 @@
+import { ValidationFailure } from './errors.js';
+import type { Policy } from './policy.js';
+
+/**
+ * Claim checks that run on every request, cache hit or not: time window, then who the token is for
+ * and what it grants. Pure functions of (claims, policy, now).
+ */
+export type Claims = Record<string, unknown>;
+
+const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+export function tokenVersion(claims: Claims): '1.0' | '2.0' | undefined {
+  const ver = claims.ver;
+  return ver === '1.0' || ver === '2.0' ? ver : undefined;
+}
+
+/** `azp` (v2) or `appid` (v1). */
+export function clientIdOf(claims: Claims): string | undefined {
+  return tokenVersion(claims) === '1.0' ? str(claims.appid) : (str(claims.azp) ?? str(claims.appid));
+}
+
+/** `idtyp` when present (Entra's optional claim), else user when delegated scopes (`scp`) are present. */
+export function isUserToken(claims: Claims): boolean {
+  if (claims.idtyp === 'app') return false;
+  if (claims.idtyp === 'user') return true;
+  return typeof claims.scp === 'string';
+}
+
+export function scopesOf(claims: Claims): string[] {
+  return typeof claims.scp === 'string' ? claims.scp.split(' ').filter((s) => s.length > 0) : [];
+}
+
+export function rolesOf(claims: Claims): string[] {
+  return Array.isArray(claims.roles) ? claims.roles.filter((r): r is string => typeof r === 'string') : [];
+}
+
+const fail = (description: string) => new ValidationFailure('invalid_token', description);
+
+export function checkTimes(claims: Claims, policy: Policy, nowSeconds: number): void {
+  const skew = policy.clockSkewSeconds;
+  const { exp, nbf, iat } = claims;
+  if (exp === undefined) {
+    if (policy.requireExp) throw fail('token has no expiry');
+  } else if (typeof exp !== 'number' || !Number.isFinite(exp)) throw fail('expiry is malformed');
+  else if (nowSeconds > exp + skew) throw fail('token expired');
+  if (nbf === undefined) {
+    if (policy.requireNbf) throw fail('token has no not-before time');
+  } else if (typeof nbf !== 'number' || !Number.isFinite(nbf)) throw fail('not-before time is malformed');
+  else if (nbf > nowSeconds + skew) throw fail('token not yet valid');
+  if (iat !== undefined) {
+    if (typeof iat !== 'number' || !Number.isFinite(iat)) throw fail('issued-at time is malformed');
+    if (iat > nowSeconds + skew) throw fail('token issued in the future');
+  }
+  if (policy.maxTokenAgeSeconds !== undefined) {
+    if (typeof iat !== 'number') throw fail('token has no issued-at time');
+    if (nowSeconds - iat > policy.maxTokenAgeSeconds + skew) throw fail('token too old');
+  }
+}
+
+const trimSlash = (value: string) => value.replace(/\/+$/, '');
+
+/** v1 audiences may be the App ID URI with or without its trailing slash, or the client id. */
+export function audienceAccepted(claims: Claims, policy: Policy): boolean {
+  const auds = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+  const accepted = new Set(policy.audiences.map(trimSlash));
+  return auds.some((aud) => typeof aud === 'string' && aud.length > 0 && accepted.has(trimSlash(aud)));
+}
+
+function claimValues(value: unknown, separator: string | undefined): string[] {
+  if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string');
+  if (typeof value === 'string') return separator ? value.split(separator).map((v) => v.trim()) : [value];
+  if (typeof value === 'number' || typeof value === 'boolean') return [String(value)];
+  return [];
+}
+
+export function checkAuthorization(claims: Claims, policy: Policy): void {
+  if (!audienceAccepted(claims, policy)) throw fail('audience not accepted');
+  const clientId = clientIdOf(claims);
+  if (policy.allowedClientIds.length > 0 && (!clientId || !policy.allowedClientIds.includes(clientId))) {
+    throw fail('client not allowed');
+  }
+  if (policy.requireCertificateCredential) {
+    const acr = tokenVersion(claims) === '1.0' ? claims.appidacr : claims.azpacr;
+    if (acr !== '2') throw fail('certificate credential required');
+  }
+  const user = isUserToken(claims);
+  if (policy.tokenKind === 'app' && user) throw fail('app-only token required');
+  if (policy.tokenKind === 'user' && !user) throw fail('user token required');
+  for (const rule of policy.requiredClaims) {
+    const present = new Set(claimValues(claims[rule.claim], rule.separator));
+    const ok =
+      rule.match === 'all'
+        ? rule.values.every((v) => present.has(v))
+        : rule.values.some((v) => present.has(v));
+    if (!ok) throw fail('required claim not satisfied');
+  }
+  if (policy.requiredScopes.length > 0) {
+    const scopes = new Set(scopesOf(claims));
+    if (!policy.requiredScopes.every((s) => scopes.has(s))) {
+      throw new ValidationFailure('insufficient_scope', 'required scope missing', {
+        scope: policy.requiredScopes.join(' '),
+      });
+    }
+  }
+  if (policy.requiredRoles.length > 0) {
+    const roles = new Set(rolesOf(claims));
+    const ok =
+      policy.rolesMatch === 'all'
+        ? policy.requiredRoles.every((r) => roles.has(r))
+        : policy.requiredRoles.some((r) => roles.has(r));
+    if (!ok) {
+      throw new ValidationFailure('insufficient_scope', 'required role missing', {
+        scope: policy.requiredRoles.join(' '),
+      });
+    }
+  }
+}

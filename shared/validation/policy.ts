@@ -1,0 +1,226 @@
+import { z } from 'zod';
+import { ConfigurationError } from '../config/settings.js';
+
+/**
+ * Validation policies: what a token must look like to pass `/api/validate/{policy}`. Policies come
+ * from one JSON setting (`Validation__Policies`) or file (`Validation__PoliciesFile`); a `default`
+ * policy can also be built from flat settings (`Validation__TenantId`, `Validation__Audiences`, ...).
+ * Loading validates everything and reports every problem at once.
+ */
+
+export const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Asymmetric JWS algorithms only: HMAC and `none` can never be allowed (RFC 8725 §3.1, §3.2). */
+export const ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+] as const;
+export type Algorithm = (typeof ALGORITHMS)[number];
+
+export const MAX_CLOCK_SKEW_SECONDS = 300;
+const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/;
+
+const guid = z.string().regex(GUID, 'must be a tenant GUID');
+const nonEmpty = z.string().trim().min(1);
+const template = z
+  .string()
+  .url()
+  .refine((value) => value.startsWith('https://') || value.startsWith('http://'), 'must be an http(s) URL');
+
+const requiredClaim = z.strictObject({
+  claim: nonEmpty,
+  values: z.array(nonEmpty).min(1),
+  match: z.enum(['all', 'any']).default('all'),
+  /** Splits a string claim into values (e.g. " " for `scp`); arrays are used as they are. */
+  separator: z.string().min(1).optional(),
+});
+
+const headers = z
+  .strictObject({
+    clientId: z.string().regex(HEADER_NAME, 'must be a header name').default('X-AGW-client_id'),
+    userId: z.string().regex(HEADER_NAME, 'must be a header name').default('X-AGW-userid'),
+    /** Header name -> claim name. Arrays are comma-joined; values are made header-safe or dropped. */
+    claims: z.record(z.string().regex(HEADER_NAME, 'must be a header name'), nonEmpty).default({}),
+  })
+  .default({ clientId: 'X-AGW-client_id', userId: 'X-AGW-userid', claims: {} });
+
+export const policySchema = z
+  .strictObject({
+    /** Tenant GUIDs, or `any` (multi-tenant; `allowedTenants` optionally limits it). */
+    tenants: z.union([z.literal('any'), z.array(guid).min(1)]),
+    allowedTenants: z.array(guid).optional(),
+    versions: z
+      .array(z.enum(['1.0', '2.0']))
+      .min(1)
+      .default(['1.0', '2.0']),
+    /** Authority host for discovery, e.g. `https://login.microsoftonline.com/`. */
+    instance: template.optional(),
+    /** Discovery URL templates per version; `{tenantid}` is replaced by the token's tenant (or `common`). */
+    metadataUrls: z.strictObject({ v1: template.optional(), v2: template.optional() }).default({}),
+    /** Issuer templates per version; by default the `issuer` of the discovery document. */
+    issuers: z.strictObject({ v1: nonEmpty.optional(), v2: nonEmpty.optional() }).default({}),
+    audiences: z.array(nonEmpty).min(1),
+    allowedClientIds: z.array(nonEmpty).default([]),
+    requireCertificateCredential: z.boolean().default(false),
+    requiredScopes: z.array(nonEmpty).default([]),
+    requiredRoles: z.array(nonEmpty).default([]),
+    rolesMatch: z.enum(['all', 'any']).default('all'),
+    requiredClaims: z.array(requiredClaim).default([]),
+    tokenKind: z.enum(['app', 'user', 'either']).default('either'),
+    clockSkewSeconds: z.number().int().min(0).max(MAX_CLOCK_SKEW_SECONDS).default(60),
+    algorithms: z.array(z.enum(ALGORITHMS)).min(1).default(['RS256', 'PS256']),
+    maxTokenBytes: z.number().int().min(512).max(65536).default(16384),
+    maxTokenAgeSeconds: z.number().int().positive().optional(),
+    requireExp: z.boolean().default(true),
+    requireNbf: z.boolean().default(true),
+    realm: z
+      .string()
+      .regex(
+        /^[\x20-\x21\x23-\x5b\x5d-\x7e]{1,128}$/,
+        'must be printable ASCII without quotes or backslashes',
+      )
+      .default('api'),
+    /** Status for rejected tokens instead of 401/403, like APIM's failed-validation-httpcode. */
+    failedValidationStatus: z.number().int().min(400).max(499).optional(),
+    /** Claims copied into the 200 body of `/api/validate`. */
+    selectedClaims: z.array(nonEmpty).default([]),
+    headers,
+  })
+  .superRefine((policy, ctx) => {
+    if (policy.allowedTenants && policy.tenants !== 'any') {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'allowedTenants only applies with tenants: "any"',
+        path: ['allowedTenants'],
+      });
+    }
+  });
+
+export type Policy = z.output<typeof policySchema> & { name: string };
+export type PolicyInput = z.input<typeof policySchema>;
+
+type Env = Record<string, string | undefined>;
+
+const list = (value: string | undefined): string[] =>
+  (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+
+function numberSetting(env: Env, name: string, problems: string[]): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const parsed = Number(raw);
+  if (!Number.isFinite(parsed)) {
+    problems.push(`${name}: must be a number`);
+    return undefined;
+  }
+  return parsed;
+}
+
+/** The flat `default` policy, or undefined when none of its settings is set. */
+function flatDefault(env: Env, problems: string[]): Record<string, unknown> | undefined {
+  if (!env.Validation__TenantId && !env.Validation__Audiences) return undefined;
+  const tenant = (env.Validation__TenantId ?? '').trim();
+  const out: Record<string, unknown> = {
+    tenants: tenant.toLowerCase() === 'any' ? 'any' : list(tenant),
+    audiences: list(env.Validation__Audiences),
+  };
+  const optionalLists: Array<[string, string]> = [
+    ['Validation__AllowedTenants', 'allowedTenants'],
+    ['Validation__AllowedClientIds', 'allowedClientIds'],
+    ['Validation__RequiredScopes', 'requiredScopes'],
+    ['Validation__RequiredRoles', 'requiredRoles'],
+    ['Validation__TokenVersions', 'versions'],
+    ['Validation__Algorithms', 'algorithms'],
+  ];
+  for (const [setting, key] of optionalLists) if (env[setting]) out[key] = list(env[setting]);
+  if (env.Validation__RolesMatch) out.rolesMatch = env.Validation__RolesMatch.trim();
+  if (env.Validation__TokenKind) out.tokenKind = env.Validation__TokenKind.trim();
+  const cert = env.Validation__RequireCertificateCredential?.trim().toLowerCase();
+  if (cert) {
+    if (cert !== 'true' && cert !== 'false')
+      problems.push('Validation__RequireCertificateCredential: must be true or false');
+    out.requireCertificateCredential = cert === 'true';
+  }
+  const skew = numberSetting(env, 'Validation__ClockSkewSeconds', problems);
+  if (skew !== undefined) out.clockSkewSeconds = skew;
+  const size = numberSetting(env, 'Validation__MaxTokenBytes', problems);
+  if (size !== undefined) out.maxTokenBytes = size;
+  return out;
+}
+
+function describe(issue: z.core.$ZodIssue): string {
+  const path = issue.path.map(String).join('.');
+  return path ? `${path}: ${issue.message}` : issue.message;
+}
+
+export interface LoadPolicyOptions {
+  readFile?: (path: string) => string;
+}
+
+/**
+ * Builds every policy from settings. Throws one ConfigurationError listing all problems; returns
+ * an empty map when nothing is configured (the endpoints then answer 503 configuration_invalid).
+ */
+export function loadPolicies(env: Env, options: LoadPolicyOptions = {}): Map<string, Policy> {
+  const problems: string[] = [];
+  const raw: Record<string, unknown> = {};
+  const flat = flatDefault(env, problems);
+  if (flat) raw.default = flat;
+
+  let json: string | undefined;
+  let source = 'Validation__Policies';
+  if (env.Validation__Policies && env.Validation__PoliciesFile) {
+    problems.push('Validation__Policies and Validation__PoliciesFile are both set; use one');
+  } else if (env.Validation__Policies) {
+    json = env.Validation__Policies;
+  } else if (env.Validation__PoliciesFile) {
+    source = `Validation__PoliciesFile (${env.Validation__PoliciesFile})`;
+    try {
+      json = (options.readFile ?? (() => ''))(env.Validation__PoliciesFile);
+    } catch (error) {
+      problems.push(`${source}: cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+  if (json !== undefined) {
+    try {
+      const parsed: unknown = JSON.parse(json);
+      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+        problems.push(`${source}: must be a JSON object of named policies`);
+      } else {
+        for (const [name, value] of Object.entries(parsed)) {
+          if (name === 'default' && flat) {
+            problems.push(`${source}: "default" is also defined by the flat Validation__* settings; use one`);
+          }
+          raw[name] = value;
+        }
+      }
+    } catch {
+      problems.push(`${source}: is not valid JSON`);
+    }
+  }
+
+  const policies = new Map<string, Policy>();
+  for (const [name, value] of Object.entries(raw)) {
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(name)) {
+      problems.push(`policy "${name}": names use letters, digits, '-' and '_' only`);
+      continue;
+    }
+    const result = policySchema.safeParse(value);
+    if (!result.success) {
+      for (const issue of result.error.issues) problems.push(`policy "${name}": ${describe(issue)}`);
+      continue;
+    }
+    policies.set(name, { ...result.data, name });
+  }
+  if (problems.length > 0) throw new ConfigurationError(problems);
+  return policies;
+}

@@ -1,0 +1,207 @@
+import { createHash } from 'node:crypto';
+import { compactVerify } from 'jose';
+import { type Claims, checkAuthorization, checkTimes, tokenVersion } from './claims.js';
+import { invalidToken, ValidationFailure } from './errors.js';
+import { importSigningKey, type KeySetRegistry } from './keys.js';
+import { BoundedLru } from './lru.js';
+import { GUID, type Policy } from './policy.js';
+
+/**
+ * The verifier (RFC 8725): size, shape, algorithm allow-list, issuer (from the configured metadata
+ * only), signature with a key from that issuer's JWKS, then the policy's claim checks. It fails
+ * closed: anything it does not understand is rejected.
+ */
+export interface VerifierOptions {
+  keySets: KeySetRegistry;
+  /** Milliseconds since the epoch. */
+  clock: () => number;
+  /** Authority for policies without their own `instance`. */
+  defaultInstance?: string;
+  cache?: { maxEntries: number; maxBytes: number };
+  /** Bad-signature cache: small, 10 min (a bad signature never becomes good for the same kid). */
+  negativeCache?: { maxEntries: number; ttlMs: number };
+}
+
+export interface VerifiedToken {
+  claims: Claims;
+  /** SHA-256 of the token, base64url: the revocation key for tokens without `jti`. */
+  hash: string;
+  version: '1.0' | '2.0';
+  cacheHit: boolean;
+}
+
+interface CachedToken {
+  claims: Claims;
+  metadataUrl: string;
+}
+
+const B64URL = /^[A-Za-z0-9_-]+$/;
+const DEFAULT_INSTANCE = 'https://login.microsoftonline.com/';
+
+function decodeJson(part: string, what: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+  } catch {
+    throw invalidToken(`malformed token ${what}`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw invalidToken(`malformed token ${what}`);
+  return value as Record<string, unknown>;
+}
+
+export function tokenHash(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
+}
+
+export function metadataUrlFor(
+  policy: Policy,
+  version: '1.0' | '2.0',
+  tenant: string,
+  defaultInstance: string,
+): string {
+  const template = version === '1.0' ? policy.metadataUrls.v1 : policy.metadataUrls.v2;
+  const instance = (policy.instance ?? defaultInstance).replace(/\/*$/, '/');
+  const fallback =
+    version === '1.0'
+      ? `${instance}{tenantid}/.well-known/openid-configuration`
+      : `${instance}{tenantid}/v2.0/.well-known/openid-configuration`;
+  return (template ?? fallback).replaceAll('{tenantid}', tenant);
+}
+
+export class Verifier {
+  readonly #options: VerifierOptions;
+  readonly #cache: BoundedLru<CachedToken> | undefined;
+  readonly #badSignatures: BoundedLru<true>;
+  readonly #negativeTtlMs: number;
+
+  constructor(options: VerifierOptions) {
+    this.#options = options;
+    const cache = options.cache ?? { maxEntries: 10_000, maxBytes: 16 * 1024 * 1024 };
+    this.#cache = cache.maxEntries > 0 ? new BoundedLru({ ...cache, clock: options.clock }) : undefined;
+    const negative = options.negativeCache ?? { maxEntries: 1000, ttlMs: 600_000 };
+    this.#negativeTtlMs = negative.ttlMs;
+    this.#badSignatures = new BoundedLru({
+      maxEntries: negative.maxEntries,
+      maxBytes: negative.maxEntries * 64,
+      clock: options.clock,
+    });
+  }
+
+  get cacheStats(): { entries: number; bytes: number } {
+    return { entries: this.#cache?.size ?? 0, bytes: this.#cache?.bytes ?? 0 };
+  }
+
+  /** Signature, issuer and time checks, then the policy's authorization checks. */
+  async verify(token: string, policy: Policy): Promise<VerifiedToken> {
+    const verified = await this.authenticate(token, policy);
+    try {
+      checkAuthorization(verified.claims, policy);
+    } catch (error) {
+      throw error instanceof ValidationFailure ? error.withClaims(verified.claims) : error;
+    }
+    return verified;
+  }
+
+  /** Everything that proves the token is genuine and current (no audience/scope checks). */
+  async authenticate(token: string, policy: Policy): Promise<VerifiedToken> {
+    if (Buffer.byteLength(token, 'utf8') > policy.maxTokenBytes) throw invalidToken('token too large');
+    const parts = token.split('.');
+    if (parts.length === 5) throw invalidToken('encrypted tokens are not accepted');
+    if (parts.length !== 3) throw invalidToken('malformed token');
+    const [headerPart, payloadPart, signaturePart] = parts as [string, string, string];
+    if (!B64URL.test(headerPart) || !B64URL.test(payloadPart)) throw invalidToken('malformed token');
+    if (!signaturePart) throw invalidToken('token is not signed');
+    if (!B64URL.test(signaturePart)) throw invalidToken('malformed token');
+
+    const hash = tokenHash(token);
+    const nowMs = this.#options.clock();
+    const cached = this.#cache?.get(hash);
+    if (cached) {
+      const claims = cached.claims;
+      const version = tokenVersion(claims) as '1.0' | '2.0';
+      // A cached signature only counts if this policy would trust the same issuer key set.
+      if (this.#issuerRoute(claims, policy)?.metadataUrl === cached.metadataUrl) {
+        checkTimes(claims, policy, Math.floor(nowMs / 1000));
+        return { claims, hash, version, cacheHit: true };
+      }
+    }
+    if (this.#badSignatures.get(hash)) throw invalidToken('signature invalid');
+
+    const header = decodeJson(headerPart, 'header');
+    const alg = header.alg;
+    if (typeof alg !== 'string' || !(policy.algorithms as string[]).includes(alg)) {
+      throw invalidToken('algorithm not accepted');
+    }
+    if (header.crit !== undefined) throw invalidToken('critical header parameters are not supported');
+    if (typeof header.cty === 'string' && header.cty.toUpperCase() === 'JWT') {
+      throw invalidToken('nested tokens are not accepted');
+    }
+    if (header.zip !== undefined || header.enc !== undefined)
+      throw invalidToken('encrypted tokens are not accepted');
+    const kid = header.kid;
+    if (typeof kid !== 'string' || kid.length === 0 || kid.length > 256)
+      throw invalidToken('token has no usable key id');
+    // jku, x5u and jwk are deliberately ignored: keys only ever come from the configured metadata.
+
+    const claims = decodeJson(payloadPart, 'payload');
+    const route = this.#issuerRoute(claims, policy);
+    const version = route.version;
+    const keySet = this.#options.keySets.get(route.metadataUrl);
+    const snapshot = await keySet.current();
+    const issuerTemplate = (version === '1.0' ? policy.issuers.v1 : policy.issuers.v2) ?? snapshot.issuer;
+    const expectedIssuer = issuerTemplate.replaceAll('{tenantid}', route.tenant);
+    if (claims.iss !== expectedIssuer) throw invalidToken('issuer not accepted');
+
+    const key = await keySet.keyFor(kid);
+    if (!key) throw invalidToken('signing key not found');
+    if (key.issuer !== undefined && key.issuer.replaceAll('{tenantid}', route.tenant) !== claims.iss) {
+      throw invalidToken('signing key not valid for this issuer');
+    }
+    if (key.alg !== undefined && key.alg !== alg) throw invalidToken('algorithm not accepted for this key');
+    if ((key.kty === 'RSA') !== (alg.startsWith('RS') || alg.startsWith('PS'))) {
+      throw invalidToken('algorithm not accepted for this key');
+    }
+    let cryptoKey: Awaited<ReturnType<typeof importSigningKey>>;
+    try {
+      cryptoKey = await importSigningKey(key, alg);
+    } catch {
+      throw invalidToken('signing key not usable');
+    }
+    try {
+      await compactVerify(token, cryptoKey, { algorithms: [alg] });
+    } catch {
+      this.#badSignatures.set(hash, true, 64, nowMs + this.#negativeTtlMs);
+      throw invalidToken('signature invalid');
+    }
+    checkTimes(claims, policy, Math.floor(nowMs / 1000));
+    if (this.#cache && typeof claims.exp === 'number') {
+      const bytes = 200 + hash.length * 2 + 2 * JSON.stringify(claims).length;
+      this.#cache.set(hash, { claims, metadataUrl: route.metadataUrl }, bytes, claims.exp * 1000);
+    }
+    return { claims, hash, version, cacheHit: false };
+  }
+
+  /** Which configured issuer would vouch for these (unverified) claims, from `ver` and `tid` only. */
+  #issuerRoute(
+    claims: Claims,
+    policy: Policy,
+  ): { version: '1.0' | '2.0'; tenant: string; metadataUrl: string } {
+    const version = tokenVersion(claims);
+    if (!version || !policy.versions.includes(version)) throw invalidToken('token version not accepted');
+    const tid = claims.tid;
+    if (typeof tid !== 'string' || !GUID.test(tid)) throw invalidToken('tenant not accepted');
+    const tenant = tid.toLowerCase();
+    let metadataTenant = tenant;
+    if (policy.tenants === 'any') {
+      if (policy.allowedTenants && !policy.allowedTenants.some((t) => t.toLowerCase() === tenant)) {
+        throw invalidToken('tenant not accepted');
+      }
+      metadataTenant = 'common';
+    } else if (!policy.tenants.some((t) => t.toLowerCase() === tenant)) {
+      throw invalidToken('tenant not accepted');
+    }
+    const instance = this.#options.defaultInstance ?? DEFAULT_INSTANCE;
+    return { version, tenant: tid, metadataUrl: metadataUrlFor(policy, version, metadataTenant, instance) };
+  }
+}
