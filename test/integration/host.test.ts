@@ -21,6 +21,7 @@ beforeAll(async () => {
         LOCAL_TEST_VALUE: 'from-local-settings',
         PRESET_VALUE: 'from-local-settings',
         Http__MaxRequestBodyBytes: '65536',
+        FAST_TIMER_SCHEDULE: '*/1 * * * * *',
       },
     },
   });
@@ -134,6 +135,13 @@ describe('HTTP functions', () => {
 });
 
 describe('timers', () => {
+  it('fires on its NCRONTAB schedule, resolved from a %Setting%', async () => {
+    await eventually(() => seen.scheduled.length >= 2, 5000);
+    const [first, second] = seen.scheduled;
+    expect(first?.isPastDue).toBe(false);
+    expect((second?.at ?? 0) - (first?.at ?? 0)).toBeGreaterThanOrEqual(500);
+  });
+
   it('runs a timer now through the admin endpoint (master key only) and answers 202', async () => {
     const before = seen.timers.length;
     const denied = await fetch(`${base}/admin/functions/tick`, {
