@@ -1,0 +1,51 @@
+import { ValidationFailure } from './errors.js';
+
+/**
+ * Where the bearer token comes from (RFC 6750 §2): the Authorization header, the form body field
+ * `access_token`, or the `access_token` query parameter (Mule style). Using more than one method,
+ * or an empty/ill-formed value, is an invalid_request (400).
+ */
+export interface TokenSource {
+  authorization: string | null;
+  contentType: string | null;
+  query: URLSearchParams;
+  /** The raw body, when the method has one. */
+  body: string | undefined;
+}
+
+/** RFC 6750 §2.1 b64token. */
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+
+const badRequest = (description: string) => new ValidationFailure('invalid_request', description);
+
+export function isForm(contentType: string | null): boolean {
+  return (contentType ?? '').split(';')[0]?.trim().toLowerCase() === 'application/x-www-form-urlencoded';
+}
+
+/** Returns the token, or undefined when the request carries none (401 without an error code). */
+export function extractToken(source: TokenSource): string | undefined {
+  const found: string[] = [];
+  const auth = source.authorization;
+  if (auth !== null && auth.trim() !== '') {
+    const match = /^\s*bearer(?:\s+(.*))?$/i.exec(auth);
+    if (match) {
+      const value = (match[1] ?? '').trim();
+      if (!value) throw badRequest('empty bearer token');
+      found.push(value);
+    }
+  }
+  const queryValues = source.query.getAll('access_token');
+  if (queryValues.length > 1) throw badRequest('access_token given more than once');
+  if (queryValues.length === 1) found.push(queryValues[0] ?? '');
+  if (source.body !== undefined && source.body.length > 0 && isForm(source.contentType)) {
+    const formValues = new URLSearchParams(source.body).getAll('access_token');
+    if (formValues.length > 1) throw badRequest('access_token given more than once');
+    if (formValues.length === 1) found.push(formValues[0] ?? '');
+  }
+  if (found.length > 1) throw badRequest('token given by more than one method');
+  const token = found[0];
+  if (token === undefined) return undefined;
+  if (!token) throw badRequest('empty access_token');
+  if (!B64TOKEN.test(token)) throw badRequest('token contains characters not allowed in a bearer token');
+  return token;
+}

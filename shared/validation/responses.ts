@@ -1,0 +1,159 @@
+import { type Claims, clientIdOf, isUserToken, rolesOf, scopesOf } from './claims.js';
+import type { ValidationFailure } from './errors.js';
+import type { Policy } from './policy.js';
+
+/**
+ * Response shapes, independent of the Functions SDK: `/api/validate` (OpenAM/Mule-compatible body,
+ * X-AGW-* headers, RFC 6750 challenges) and `/api/introspect` (RFC 7662).
+ */
+export interface PlainResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-store' };
+
+const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+/** The user id exposed to gateways: `oid` (immutable), else `sub`. */
+export const userIdOf = (claims: Claims): string | undefined => str(claims.oid) ?? str(claims.sub);
+
+const MAX_HEADER_VALUE = 1024;
+
+/**
+ * A claim value as a header value: printable ASCII passes, anything else is percent-encoded (UTF-8),
+ * arrays are comma-joined (commas inside an element are encoded), objects and oversize values are
+ * rejected (undefined: the header is not sent). Never raw: no CR, LF or control characters.
+ */
+export function headerSafe(value: unknown): string | undefined {
+  const one = (item: unknown): string | undefined => {
+    if (typeof item === 'number' || typeof item === 'boolean') return String(item);
+    if (typeof item !== 'string') return undefined;
+    return /^[\x20-\x2b\x2d-\x7e]*$/.test(item) ? item : encodeURIComponent(item);
+  };
+  let out: string | undefined;
+  if (Array.isArray(value)) {
+    const parts = value.map(one);
+    if (parts.some((p) => p === undefined)) return undefined;
+    out = parts.join(',');
+  } else {
+    out = one(value);
+  }
+  if (out === undefined || out.length > MAX_HEADER_VALUE) return undefined;
+  return out.trim();
+}
+
+export function validateSuccess(claims: Claims, policy: Policy, nowSeconds: number): PlainResponse {
+  const user = isUserToken(claims);
+  const clientId = clientIdOf(claims);
+  const body: Record<string, unknown> = {};
+  for (const name of policy.selectedClaims) if (claims[name] !== undefined) body[name] = claims[name];
+  Object.assign(body, {
+    active: true,
+    client_id: clientId,
+    token_type: 'Bearer',
+    expires_in: typeof claims.exp === 'number' ? Math.max(0, claims.exp - nowSeconds) : undefined,
+    tid: claims.tid,
+    ver: claims.ver,
+    scope: scopesOf(claims),
+    roles: rolesOf(claims),
+  });
+  if (!user) body.grant_type = 'client_credentials';
+  else {
+    const uid = userIdOf(claims);
+    const mail = str(claims.email) ?? str(claims.upn) ?? str(claims.preferred_username);
+    if (uid) body.uid = uid;
+    if (mail) body.mail = mail;
+    if (str(claims.name)) body.cn = claims.name;
+  }
+  const headers: Record<string, string> = { ...JSON_HEADERS };
+  const identity = user ? headerSafe(userIdOf(claims)) : headerSafe(clientId);
+  if (identity) headers[user ? policy.headers.userId : policy.headers.clientId] = identity;
+  for (const [header, claim] of Object.entries(policy.headers.claims)) {
+    const value = headerSafe(claims[claim]);
+    if (value !== undefined && value !== '') headers[header] = value;
+  }
+  return { status: 200, headers, body: JSON.stringify(body) };
+}
+
+/** RFC 6750 §3 challenge. Descriptions are fixed strings of ours, never token content. */
+export function challenge(realm: string, failure?: ValidationFailure): string {
+  let value = `Bearer realm="${realm}"`;
+  if (failure && failure.code !== 'unavailable') {
+    value += `, error="${failure.code}", error_description="${failure.description}"`;
+    if (failure.scope) value += `, scope="${failure.scope}"`;
+  }
+  return value;
+}
+
+export function noTokenResponse(realm: string): PlainResponse {
+  return {
+    status: 401,
+    headers: { ...JSON_HEADERS, 'www-authenticate': challenge(realm) },
+    body: JSON.stringify({ active: false }),
+  };
+}
+
+export function validateFailure(
+  failure: ValidationFailure,
+  policy: Policy | undefined,
+  realm: string,
+): PlainResponse {
+  const headers: Record<string, string> = { ...JSON_HEADERS };
+  let status = failure.status;
+  if (failure.code === 'unavailable') {
+    headers['retry-after'] = String(failure.retryAfterSeconds ?? 30);
+  } else {
+    headers['www-authenticate'] = challenge(realm, failure);
+    if (policy?.failedValidationStatus && (status === 401 || status === 403))
+      status = policy.failedValidationStatus;
+  }
+  const body: Record<string, unknown> = {
+    active: false,
+    error: failure.code,
+    error_description: failure.description,
+  };
+  if (failure.scope) body.scope = failure.scope;
+  return { status, headers, body: JSON.stringify(body) };
+}
+
+/** RFC 7662 §2.2 response for an active token. */
+export function introspectionActive(claims: Claims): PlainResponse {
+  const body = {
+    active: true,
+    scope: scopesOf(claims).join(' ') || undefined,
+    client_id: clientIdOf(claims),
+    username: isUserToken(claims)
+      ? (str(claims.preferred_username) ?? str(claims.upn) ?? str(claims.email))
+      : undefined,
+    token_type: 'Bearer',
+    exp: claims.exp,
+    iat: claims.iat,
+    nbf: claims.nbf,
+    sub: claims.sub,
+    aud: claims.aud,
+    iss: claims.iss,
+    jti: str(claims.jti) ?? str(claims.uti),
+  };
+  return { status: 200, headers: JSON_HEADERS, body: JSON.stringify(body) };
+}
+
+/** RFC 7662 §2.2: an inactive token gives exactly this, nothing more. */
+export const introspectionInactive = (): PlainResponse => ({
+  status: 200,
+  headers: JSON_HEADERS,
+  body: '{"active":false}',
+});
+
+/** RFC 6749 §5.2-shaped error for the OAuth endpoints (introspection, revocation). */
+export function oauthError(
+  status: number,
+  error: string,
+  description: string,
+  retryAfter?: number,
+): PlainResponse {
+  const headers: Record<string, string> = { ...JSON_HEADERS };
+  if (retryAfter !== undefined) headers['retry-after'] = String(retryAfter);
+  return { status, headers, body: JSON.stringify({ error, error_description: description }) };
+}

@@ -1,0 +1,183 @@
+import type { Logger } from '../platform/log.js';
+import { clientIdOf } from './claims.js';
+import { ValidationFailure } from './errors.js';
+import type { Policy } from './policy.js';
+import { extractToken, isForm, type TokenSource } from './request.js';
+import {
+  introspectionActive,
+  introspectionInactive,
+  noTokenResponse,
+  oauthError,
+  type PlainResponse,
+  validateFailure,
+  validateSuccess,
+} from './responses.js';
+import { type Denylist, revocationKey } from './revocation.js';
+import type { UsageRecorder } from './usage.js';
+import { tokenHash, type VerifiedToken, type Verifier } from './verifier.js';
+
+/**
+ * The three gateway operations over one verifier: validate (policy checks + revocation + usage),
+ * introspect (RFC 7662) and revoke (RFC 7009). Returns plain responses; function files only adapt.
+ */
+export interface ServiceOptions {
+  policies: Map<string, Policy>;
+  verifier: Verifier;
+  denylist?: Denylist;
+  usage?: UsageRecorder;
+  clock: () => number;
+  /** Policy for introspection and revocation. */
+  introspectionPolicy?: string;
+  log?: Logger;
+}
+
+/** Minimal request surface (structurally an @azure/functions HttpRequest). */
+export interface RequestLike {
+  method: string;
+  headers: { get(name: string): string | null };
+  query: URLSearchParams;
+  text(): Promise<string>;
+}
+
+export async function tokenSourceOf(request: RequestLike): Promise<TokenSource> {
+  const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
+  return {
+    authorization: request.headers.get('authorization'),
+    contentType: request.headers.get('content-type'),
+    query: request.query,
+    body: hasBody ? await request.text() : undefined,
+  };
+}
+
+const DEFAULT_REALM = 'api';
+
+export class ValidationService {
+  readonly #options: ServiceOptions;
+
+  constructor(options: ServiceOptions) {
+    this.#options = options;
+  }
+
+  get policies(): Map<string, Policy> {
+    return this.#options.policies;
+  }
+
+  /** Verify + revocation. Throws ValidationFailure. */
+  async check(token: string, policy: Policy): Promise<VerifiedToken> {
+    const verified = await this.#options.verifier.verify(token, policy);
+    if (
+      this.#options.denylist &&
+      (await this.#options.denylist.isRevoked(revocationKey(verified.claims, verified.hash)))
+    ) {
+      throw new ValidationFailure('invalid_token', 'token revoked', { verifiedClaims: verified.claims });
+    }
+    return verified;
+  }
+
+  async validate(source: TokenSource, policyName: string): Promise<PlainResponse> {
+    const policy = this.#options.policies.get(policyName);
+    if (!policy) {
+      return {
+        status: 404,
+        headers: { 'content-type': 'application/problem+json', 'cache-control': 'no-store' },
+        body: JSON.stringify({
+          type: 'about:blank',
+          title: 'Not Found',
+          status: 404,
+          code: 'not_found',
+          detail: 'Unknown validation policy.',
+        }),
+      };
+    }
+    let token: string | undefined;
+    try {
+      token = extractToken(source);
+    } catch (error) {
+      if (error instanceof ValidationFailure) return validateFailure(error, undefined, policy.realm);
+      throw error;
+    }
+    if (token === undefined) return noTokenResponse(policy.realm);
+    try {
+      const verified = await this.check(token, policy);
+      this.#count(verified.claims, policy, true);
+      return validateSuccess(verified.claims, policy, Math.floor(this.#options.clock() / 1000));
+    } catch (error) {
+      if (!(error instanceof ValidationFailure)) throw error;
+      this.#count(error.verifiedClaims, policy, false);
+      return validateFailure(error, policy, policy.realm);
+    }
+  }
+
+  /** RFC 7662. Inactive (for any reason but an outage) is exactly {"active":false}. */
+  async introspect(source: TokenSource): Promise<PlainResponse> {
+    const form = this.#form(source);
+    if (!form) return oauthError(400, 'invalid_request', 'form body with a token parameter required');
+    const policy = this.#introspectionPolicy();
+    if (!policy) return oauthError(503, 'temporarily_unavailable', 'introspection policy not configured', 60);
+    const token = form.get('token') ?? '';
+    try {
+      const verified = await this.check(token, policy);
+      return introspectionActive(verified.claims);
+    } catch (error) {
+      if (!(error instanceof ValidationFailure)) throw error;
+      if (error.code === 'unavailable') {
+        return oauthError(503, 'temporarily_unavailable', error.description, error.retryAfterSeconds);
+      }
+      return introspectionInactive();
+    }
+  }
+
+  /** RFC 7009: genuine tokens go on the denylist until their exp; anything else is a 200 no-op. */
+  async revoke(source: TokenSource): Promise<PlainResponse> {
+    const form = this.#form(source);
+    if (!form) return oauthError(400, 'invalid_request', 'form body with a token parameter required');
+    const policy = this.#introspectionPolicy();
+    const denylist = this.#options.denylist;
+    if (!policy || !denylist)
+      return oauthError(503, 'temporarily_unavailable', 'revocation not configured', 60);
+    const token = form.get('token') ?? '';
+    const ok: PlainResponse = { status: 200, headers: { 'cache-control': 'no-store' }, body: '' };
+    let verified: VerifiedToken;
+    try {
+      verified = await this.#options.verifier.authenticate(token, policy);
+    } catch (error) {
+      if (!(error instanceof ValidationFailure)) throw error;
+      if (error.code === 'unavailable') {
+        return oauthError(503, 'temporarily_unavailable', error.description, error.retryAfterSeconds);
+      }
+      return ok;
+    }
+    const exp =
+      typeof verified.claims.exp === 'number'
+        ? verified.claims.exp
+        : Math.floor(this.#options.clock() / 1000) + 86_400;
+    await denylist.revoke({ key: revocationKey(verified.claims, verified.hash ?? tokenHash(token)), exp });
+    this.#options.log?.info('Token revoked', {
+      clientId: clientIdOf(verified.claims),
+      tid: verified.claims.tid,
+    });
+    return ok;
+  }
+
+  #form(source: TokenSource): URLSearchParams | undefined {
+    if (!isForm(source.contentType) || source.body === undefined) return undefined;
+    const form = new URLSearchParams(source.body);
+    const tokens = form.getAll('token');
+    if (tokens.length !== 1 || !tokens[0]) return undefined;
+    return form;
+  }
+
+  #introspectionPolicy(): Policy | undefined {
+    return this.#options.policies.get(this.#options.introspectionPolicy ?? 'default');
+  }
+
+  #count(claims: Record<string, unknown> | undefined, policy: Policy, ok: boolean): void {
+    if (!this.#options.usage) return;
+    // Only claims whose signature was verified name a tenant/client: forged ones cannot inflate the table.
+    const tid = claims && typeof claims.tid === 'string' ? claims.tid : '(unverified)';
+    const client = (claims && clientIdOf(claims)) ?? '(unverified)';
+    this.#options.usage.record(tid, client, policy.name, ok);
+  }
+}
+
+export { DEFAULT_REALM };
