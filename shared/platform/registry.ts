@@ -1,3 +1,4 @@
+import './telemetry.js';
 import { createRequire } from 'node:module';
 import type {
   EventGridEvent,

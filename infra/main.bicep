@@ -1,0 +1,248 @@
+// Entra gateway token plumbing: everything one environment needs, deployed by `azd up` (or
+// `az deployment sub create`) at subscription scope into its own resource group, as azd templates do.
+// Names use a resource token derived from the subscription, environment and location, so they are
+// unique and stable across re-deployments ("Azure Developer CLI: make your project azd compatible").
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('azd environment name; names the resource group and seeds the resource token.')
+param environmentName string
+
+@minLength(1)
+@description('Region for every resource; must offer Flex Consumption (az functionapp list-flexconsumption-locations).')
+param location string
+
+@description('Object id of the deployer, granted Key Vault Administrator to upload certificates; empty to skip.')
+param principalId string = ''
+
+@allowed([
+  'User'
+  'ServicePrincipal'
+  'Group'
+])
+param principalType string = 'User'
+
+@description('Phase two: create the Event Grid subscriptions that target functions (needs the code deployed; the azd postdeploy hook sets it).')
+param deployEventSubscriptions bool = false
+
+@description('Also subscribe the audit function to BlobCreated events of the audit export container.')
+param enableAuditExportSubscription bool = false
+
+@description('Grant the identity Microsoft Graph Application.ReadWrite.OwnedBy with the Graph Bicep extension (deployer needs directory rights).')
+param grantGraphPermission bool = false
+
+@description('Key Vault purge protection; cannot be turned off once on.')
+param keyVaultPurgeProtection bool = true
+
+@allowed([
+  'Enabled'
+  'Disabled'
+])
+@description('Key Vault public network access; Disabled needs a private endpoint and VNet integration (not in this template).')
+param keyVaultPublicNetworkAccess string = 'Enabled'
+
+@description('Name of the Event Grid-triggered audit function in functions/ (registerEventGrid).')
+param auditFunctionName string = 'auditEvents'
+
+@description('Optional: client id of the app registration the token function signs for (AzureAd__ClientId).')
+param tokenClientId string = ''
+
+@description('Optional: name of that app registration\'s certificate in the vault (credential 0).')
+param tokenCertificateName string = ''
+
+@description('Further app settings, name to value, kept across re-provisioning (the settings resource replaces the whole set).')
+param additionalAppSettings object = {}
+
+@allowed([
+  '20'
+  '22'
+])
+param nodeVersion string = '20'
+
+@minValue(40)
+@maxValue(1000)
+param maximumInstanceCount int = 100
+
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = {
+  'azd-env-name': environmentName
+}
+
+// The code declares these in shared/platform/resources.ts; test/infra proves the two lists agree.
+var storageTables = [
+  'audit'
+  'usage'
+  'denylist'
+  'rotationjournal'
+]
+var blobContainers = [
+  'deployment'
+  'leases'
+  'eventgrid-deadletter'
+  'audit-export'
+]
+var deploymentContainerName = 'deployment'
+var deadLetterContainerName = 'eventgrid-deadletter'
+var auditExportContainerName = 'audit-export'
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: 'rg-${environmentName}'
+  location: location
+  tags: tags
+}
+
+module identity './modules/identity.bicep' = {
+  scope: rg
+  name: 'identity'
+  params: {
+    name: 'id-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module monitoring './modules/monitoring.bicep' = {
+  scope: rg
+  name: 'monitoring'
+  params: {
+    logAnalyticsName: 'log-${resourceToken}'
+    applicationInsightsName: 'appi-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module storage './modules/storage.bicep' = {
+  scope: rg
+  name: 'storage'
+  params: {
+    name: 'st${resourceToken}'
+    location: location
+    tags: tags
+    tables: storageTables
+    containers: blobContainers
+  }
+}
+
+module keyVault './modules/keyvault.bicep' = {
+  scope: rg
+  name: 'keyvault'
+  params: {
+    name: 'kv-${resourceToken}'
+    location: location
+    tags: tags
+    enablePurgeProtection: keyVaultPurgeProtection
+    publicNetworkAccess: keyVaultPublicNetworkAccess
+  }
+}
+
+module eventGrid './modules/eventgrid.bicep' = {
+  scope: rg
+  name: 'eventgrid'
+  params: {
+    location: location
+    tags: tags
+    identityId: identity.outputs.id
+    keyVaultId: keyVault.outputs.id
+    keyVaultTopicName: 'evgst-kv-${resourceToken}'
+    productTopicName: 'evgt-${resourceToken}'
+    storageAccountId: storage.outputs.id
+    storageTopicName: 'evgst-st-${resourceToken}'
+    enableAuditExport: enableAuditExportSubscription
+  }
+}
+
+module roles './modules/roles.bicep' = {
+  scope: rg
+  name: 'roles'
+  params: {
+    principalId: identity.outputs.principalId
+    keyVaultName: keyVault.outputs.name
+    storageAccountName: storage.outputs.name
+    productTopicName: eventGrid.outputs.productTopicName
+    deployerPrincipalId: principalId
+    deployerPrincipalType: principalType
+  }
+}
+
+// Settings the code reads (shared/config/catalogue.ts). Storage is identity-based: the host and the app
+// derive the blob, queue and table endpoints from the account name ("Connecting to host storage with an
+// identity"), so no key or connection string exists anywhere.
+var coreAppSettings = {
+  AzureWebJobsStorage__accountName: storage.outputs.name
+  AzureWebJobsStorage__credential: 'managedidentity'
+  AzureWebJobsStorage__clientId: identity.outputs.clientId
+  APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.outputs.connectionString
+}
+
+// Token acquisition for the default client, Microsoft.Identity.Web style, when its app registration is
+// given: the certificate comes from this environment's vault.
+var tokenAppSettings = empty(tokenClientId)
+  ? {}
+  : {
+      AzureAd__TenantId: tenant().tenantId
+      AzureAd__ClientId: tokenClientId
+      AzureAd__ClientCredentials__0__SourceType: 'KeyVault'
+      AzureAd__ClientCredentials__0__KeyVaultUrl: keyVault.outputs.uri
+      AzureAd__ClientCredentials__0__KeyVaultCertificateName: tokenCertificateName
+    }
+
+module functionApp './modules/functionapp.bicep' = {
+  scope: rg
+  name: 'functionapp'
+  dependsOn: [
+    roles
+  ]
+  params: {
+    name: 'func-${resourceToken}'
+    planName: 'plan-${resourceToken}'
+    location: location
+    tags: tags
+    serviceName: 'api'
+    identityId: identity.outputs.id
+    storageBlobEndpoint: storage.outputs.blobEndpoint
+    deploymentContainerName: deploymentContainerName
+    nodeVersion: nodeVersion
+    maximumInstanceCount: maximumInstanceCount
+    appSettings: union(coreAppSettings, tokenAppSettings, additionalAppSettings)
+  }
+}
+
+module eventSubscriptions './modules/event-subscriptions.bicep' = if (deployEventSubscriptions) {
+  scope: rg
+  name: 'event-subscriptions'
+  params: {
+    functionAppName: functionApp.outputs.name
+    auditFunctionName: auditFunctionName
+    keyVaultTopicName: eventGrid.outputs.keyVaultTopicName
+    productTopicName: eventGrid.outputs.productTopicName
+    storageTopicName: eventGrid.outputs.storageTopicName
+    storageAccountId: storage.outputs.id
+    identityId: identity.outputs.id
+    deadLetterContainerName: deadLetterContainerName
+    auditExportContainerName: auditExportContainerName
+    enableAuditExport: enableAuditExportSubscription
+  }
+}
+
+module graphPermission './modules/graph-permission.bicep' = if (grantGraphPermission) {
+  scope: rg
+  name: 'graph-permission'
+  params: {
+    principalId: identity.outputs.principalId
+  }
+}
+
+// azd stores outputs in the environment (.azure/<env>/.env); the hooks and the README use them.
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+output FUNCTION_APP_URL string = functionApp.outputs.uri
+output AZURE_KEY_VAULT_URI string = keyVault.outputs.uri
+output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output AZURE_IDENTITY_CLIENT_ID string = identity.outputs.clientId
+output AZURE_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
+output EVENT_GRID_TOPIC_ENDPOINT string = eventGrid.outputs.productTopicEndpoint

@@ -1,0 +1,129 @@
+// Phase two: Event Grid subscriptions that deliver to the audit function. Deployed only with
+// deployEventSubscriptions=true (the azd postdeploy hook sets it), because creating a subscription with
+// an AzureFunction endpoint fails until the function exists in the deployed code.
+
+param functionAppName string
+
+@description('Name of the Event Grid-triggered function (registerEventGrid in functions/).')
+param auditFunctionName string
+
+param keyVaultTopicName string
+param productTopicName string
+param storageTopicName string = ''
+param storageAccountId string
+param identityId string
+param deadLetterContainerName string
+param auditExportContainerName string
+param enableAuditExport bool = false
+
+@description('Events per delivery; the Functions extension answers one status for the whole batch.')
+@minValue(1)
+@maxValue(5000)
+param maxEventsPerBatch int = 10
+
+resource site 'Microsoft.Web/sites@2024-04-01' existing = {
+  name: functionAppName
+}
+
+// AzureFunction endpoint: Event Grid calls the function through the Functions extension with its system
+// key, so no key appears here ("Event Grid trigger for Azure Functions", event subscription to a function).
+var auditDestination = {
+  endpointType: 'AzureFunction'
+  properties: {
+    resourceId: '${site.id}/functions/${auditFunctionName}'
+    maxEventsPerBatch: maxEventsPerBatch
+    preferredBatchSizeInKilobytes: 64
+  }
+}
+
+// Retry for a day (Event Grid's maximum event time-to-live) before dead-lettering: "Dead letter and
+// retry policies".
+var retryPolicy = {
+  maxDeliveryAttempts: 30
+  eventTimeToLiveInMinutes: 1440
+}
+
+// Undeliverable events go to blob storage, written with the topic's user-assigned identity, because the
+// account refuses shared keys ("Dead letter and retry policies": deadLetterWithResourceIdentity).
+var deadLetter = {
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentity: identityId
+  }
+  deadLetterDestination: {
+    endpointType: 'StorageBlob'
+    properties: {
+      resourceId: storageAccountId
+      blobContainerName: deadLetterContainerName
+    }
+  }
+}
+
+resource keyVaultTopic 'Microsoft.EventGrid/systemTopics@2022-06-15' existing = {
+  name: keyVaultTopicName
+}
+
+resource productTopic 'Microsoft.EventGrid/topics@2022-06-15' existing = {
+  name: productTopicName
+}
+
+resource storageTopic 'Microsoft.EventGrid/systemTopics@2022-06-15' existing = if (enableAuditExport) {
+  name: storageTopicName
+}
+
+// Key Vault events the audit trail records: "Azure Key Vault as Event Grid source" (event types).
+resource keyVaultToAudit 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2022-06-15' = {
+  parent: keyVaultTopic
+  name: 'keyvault-to-audit'
+  properties: {
+    destination: auditDestination
+    eventDeliverySchema: 'EventGridSchema'
+    filter: {
+      includedEventTypes: [
+        'Microsoft.KeyVault.CertificateNewVersionCreated'
+        'Microsoft.KeyVault.CertificateNearExpiry'
+        'Microsoft.KeyVault.CertificateExpired'
+        'Microsoft.KeyVault.SecretNewVersionCreated'
+        'Microsoft.KeyVault.SecretNearExpiry'
+        'Microsoft.KeyVault.SecretExpired'
+        'Microsoft.KeyVault.KeyNewVersionCreated'
+        'Microsoft.KeyVault.KeyNearExpiry'
+        'Microsoft.KeyVault.KeyExpired'
+        'Microsoft.KeyVault.VaultAccessPolicyChanged'
+      ]
+    }
+    retryPolicy: retryPolicy
+    deadLetterWithResourceIdentity: deadLetter
+  }
+}
+
+// The product's own events (CloudEvents 1.0), all types.
+resource productToAudit 'Microsoft.EventGrid/topics/eventSubscriptions@2022-06-15' = {
+  parent: productTopic
+  name: 'product-to-audit'
+  properties: {
+    destination: auditDestination
+    eventDeliverySchema: 'CloudEventSchemaV1_0'
+    retryPolicy: retryPolicy
+    deadLetterWithResourceIdentity: deadLetter
+  }
+}
+
+// Optional: audit-log export files landing in the export container ("Azure Blob Storage as an Event
+// Grid source", BlobCreated with a subject filter on the container).
+resource auditExportToAudit 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2022-06-15' = if (enableAuditExport) {
+  parent: storageTopic
+  name: 'auditexport-to-audit'
+  properties: {
+    destination: auditDestination
+    eventDeliverySchema: 'EventGridSchema'
+    filter: {
+      includedEventTypes: [
+        'Microsoft.Storage.BlobCreated'
+      ]
+      subjectBeginsWith: '/blobServices/default/containers/${auditExportContainerName}/'
+    }
+    retryPolicy: retryPolicy
+    deadLetterWithResourceIdentity: deadLetter
+  }
+}

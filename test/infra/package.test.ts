@@ -1,0 +1,102 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from './lib/bicep.js';
+import { isIgnored, parseIgnoreRules } from './lib/funcignore.js';
+import { dependencyProblems, deploymentFiles, packageProblems } from './lib/package-contents.js';
+
+// Check 5 of issue 6: the deployment package, per .funcignore, is lean and holds no secret-like file.
+const funcignore = readFileSync(join(repoRoot, '.funcignore'), 'utf8');
+
+describe('deployment package contents', () => {
+  beforeAll(() => {
+    // `npm test` builds first; when this file runs alone, build what is deployed.
+    if (!existsSync(join(repoRoot, 'dist/functions'))) {
+      execFileSync(
+        process.execPath,
+        [join(repoRoot, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+        {
+          cwd: repoRoot,
+          stdio: 'inherit',
+        },
+      );
+    }
+  }, 180_000);
+
+  it('holds host.json, package.json and dist/functions/*.js, and nothing local, test, source or secret', () => {
+    const files = deploymentFiles(repoRoot, funcignore);
+    expect(packageProblems(files)).toEqual([]);
+    expect(files).toContain('dist/functions/health.js');
+    expect(files.some((file) => file.startsWith('dist/shared/platform/'))).toBe(true);
+    expect(files.filter((file) => file.startsWith('dist/local/'))).toEqual([]);
+  });
+
+  it('excludes every git-tracked source, test and infra file', () => {
+    const rules = parseIgnoreRules(funcignore);
+    const tracked = execFileSync('git', ['ls-files'], { cwd: repoRoot, encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean);
+    const shipped = tracked.filter((file) => !isIgnored(rules, file));
+    expect(
+      shipped.filter(
+        (file) => !['host.json', 'package.json', 'package-lock.json', '.funcignore'].includes(file),
+      ),
+    ).toEqual([]);
+  });
+
+  it('keeps every production dependency (the package is built locally)', () => {
+    const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    expect(dependencyProblems(funcignore, Object.keys(manifest.dependencies))).toEqual([]);
+  });
+
+  it('fails on a tree with local, test, source and key files (fixture list)', () => {
+    const problems = packageProblems([
+      'host.json',
+      'package.json',
+      'dist/local/start.js',
+      'test/unit/a.test.ts',
+      'shared/platform/log.ts',
+      'local.settings.json',
+      '.local/tls/ca.key',
+      'certs/client.pfx',
+      'certs/client.pem',
+    ]);
+    expect(problems).toEqual([
+      'dist/local/start.js would be deployed (local stack code).',
+      'test/unit/a.test.ts would be deployed (tests).',
+      'shared/platform/log.ts would be deployed (TypeScript source).',
+      'local.settings.json would be deployed (local settings).',
+      '.local/tls/ca.key would be deployed (local state (Azurite data, local CA keys)).',
+      'certs/client.pfx would be deployed (key or certificate).',
+      'certs/client.pem would be deployed (key or certificate).',
+      'No dist/functions/*.js in the package: package.json "main" would find no functions.',
+    ]);
+    expect(dependencyProblems('node_modules/\n', ['jose'])).toEqual([
+      '.funcignore drops production dependency jose.',
+    ]);
+  });
+});
+
+describe('.funcignore matching (gitignore semantics)', () => {
+  const rules = parseIgnoreRules('# comment\n/local/\n*.ts\n!keep.ts\nbuild/\n/dist/local/\ndocs/**/*.png\n');
+
+  it('anchors, matches at any depth, negates and handles directory-only rules', () => {
+    expect(isIgnored(rules, 'local/start.js')).toBe(true);
+    expect(isIgnored(rules, 'dist/local/start.js')).toBe(true);
+    expect(isIgnored(rules, 'dist/functions/local.js')).toBe(false);
+    expect(isIgnored(rules, 'shared/a/b.ts')).toBe(true);
+    expect(isIgnored(rules, 'keep.ts')).toBe(false);
+    expect(isIgnored(rules, 'x/build/out.js')).toBe(true);
+    expect(isIgnored(rules, 'build')).toBe(false);
+    expect(isIgnored(rules, 'docs/a/b/c.png')).toBe(true);
+    expect(isIgnored(rules, 'docs/c.png')).toBe(true);
+  });
+
+  it('keeps a file excluded when its directory is excluded, even if negated', () => {
+    const nested = parseIgnoreRules('/local/\n!/local/keep.js\n');
+    expect(isIgnored(nested, 'local/keep.js')).toBe(true);
+  });
+});
