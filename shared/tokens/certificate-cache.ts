@@ -1,0 +1,133 @@
+import type { Logger } from '../platform/log.js';
+import { assertValidAt, type ParsedCertificate, parseCertificate } from './certificate.js';
+import type { CertificateSource } from './sources.js';
+
+/** A certificate ready for msal-node, with the source version it came from. */
+export interface LoadedCertificate extends ParsedCertificate {
+  label: string;
+  version: string;
+}
+
+export interface CertificateCacheOptions {
+  clock: () => number;
+  /**
+   * How long a loaded certificate is used before the source is asked again which version is current.
+   * TTL reason: rotation pickup. Key Vault auto-renewal creates a new version that must be picked up
+   * without a restart, yet every check is a Key Vault operation (4,000 per 10 s per vault), so we
+   * check at most once per TTL per certificate (default 300 s), and at once when the IdP rejects
+   * the assertion.
+   */
+  refreshMs: number;
+  /** Bound on cached certificates (one per configured source, so configuration bounds it too). */
+  maxEntries?: number;
+  /** Shortest gap between two forced re-checks of one certificate, so a rejecting IdP cannot turn every request into a Key Vault read. */
+  minForcedGapMs?: number;
+  logger?: Logger;
+}
+
+interface Entry {
+  cert: LoadedCertificate;
+  checkedAt: number;
+  forcedAt: number;
+}
+
+/**
+ * Loads certificates from their sources with: one key-material read per version, concurrent loads
+ * of the same certificate coalesced (single-flight), stale-while-revalidate after the TTL, and the
+ * last good certificate kept when the source is down (stale-if-error).
+ */
+export class CertificateCache {
+  private readonly entries = new Map<string, Entry>();
+  private readonly inflight = new Map<string, Promise<LoadedCertificate>>();
+  private readonly options: Required<Omit<CertificateCacheOptions, 'logger'>> & { logger?: Logger };
+
+  constructor(options: CertificateCacheOptions) {
+    this.options = { maxEntries: 256, minForcedGapMs: 10_000, ...options };
+  }
+
+  /** The certificate to use now. `force` re-checks the source at once (after an IdP rejection). */
+  async get(source: CertificateSource, options: { force?: boolean } = {}): Promise<LoadedCertificate> {
+    const now = this.options.clock();
+    const entry = this.entries.get(source.label);
+    if (!entry) return this.load(source);
+    const expired = now > entry.cert.notAfter.getTime();
+    if (options.force || expired) {
+      if (!expired && now - entry.forcedAt < this.options.minForcedGapMs) return entry.cert;
+      entry.forcedAt = now;
+      try {
+        return await this.load(source);
+      } catch (error) {
+        if (expired) throw error;
+        this.options.logger?.warn('Certificate re-check failed; keeping the loaded version', {
+          certificate: source.label,
+          version: entry.cert.version,
+          error: (error as Error).message,
+        });
+        return entry.cert;
+      }
+    }
+    if (now - entry.checkedAt >= this.options.refreshMs) {
+      // Stale: serve the loaded certificate, re-check in the background.
+      this.load(source).catch((error: unknown) => {
+        this.options.logger?.warn('Background certificate re-check failed; keeping the loaded version', {
+          certificate: source.label,
+          version: entry.cert.version,
+          error: (error as Error).message,
+        });
+      });
+    }
+    return entry.cert;
+  }
+
+  /** Drops everything (tests, configuration reload). */
+  clear(): void {
+    this.entries.clear();
+  }
+
+  private load(source: CertificateSource): Promise<LoadedCertificate> {
+    const running = this.inflight.get(source.label);
+    if (running) return running;
+    const promise = this.fetch(source).finally(() => this.inflight.delete(source.label));
+    this.inflight.set(source.label, promise);
+    return promise;
+  }
+
+  private async fetch(source: CertificateSource): Promise<LoadedCertificate> {
+    const current = await source.current();
+    const now = this.options.clock();
+    const entry = this.entries.get(source.label);
+    if (entry && entry.cert.version === current.version) {
+      entry.checkedAt = now;
+      assertValidAt(`${source.label} version ${current.version}`, entry.cert, new Date(now));
+      return entry.cert;
+    }
+    const label = `${source.label} version ${current.version}`;
+    const parsed = parseCertificate(label, await source.material(current.version));
+    // The certificate's own dates decide; the source's window (Key Vault attributes) can only narrow it.
+    const notBefore = new Date(Math.max(parsed.notBefore.getTime(), current.notBefore?.getTime() ?? 0));
+    const notAfter = new Date(Math.min(parsed.notAfter.getTime(), current.expiresOn?.getTime() ?? Infinity));
+    const cert: LoadedCertificate = {
+      ...parsed,
+      notBefore,
+      notAfter,
+      label: source.label,
+      version: current.version,
+    };
+    assertValidAt(label, cert, new Date(this.options.clock()));
+    this.entries.delete(source.label);
+    this.entries.set(source.label, { cert, checkedAt: now, forcedAt: entry?.forcedAt ?? 0 });
+    while (this.entries.size > this.options.maxEntries) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest === undefined) break;
+      this.entries.delete(oldest);
+    }
+    if (entry) {
+      this.options.logger?.info('Certificate version changed', {
+        certificate: source.label,
+        from: entry.cert.version,
+        to: current.version,
+      });
+    }
+    return cert;
+  }
+}
