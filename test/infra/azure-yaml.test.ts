@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readRepoFile, repoRoot } from './lib/bicep.js';
+import { declarations, parseBicep, readRepoFile, repoRoot } from './lib/bicep.js';
 import { isIgnored, parseIgnoreRules } from './lib/funcignore.js';
 import { parseYamlMap, type YamlMap, yamlGet } from './lib/yaml.js';
 
@@ -96,5 +96,40 @@ describe('azure.yaml', () => {
 
   it('rejects YAML it cannot read faithfully', () => {
     expect(() => parseYamlMap('services:\n  - api\n')).toThrow(/unsupported/);
+  });
+});
+
+describe('infra/main.parameters.json and host.json', () => {
+  it('passes only parameters main.bicep declares, and every required one', async () => {
+    const declared = declarations(await parseBicep(readRepoFile('infra/main.bicep')));
+    const parameters = JSON.parse(readRepoFile('infra/main.parameters.json')) as {
+      parameters: Record<string, unknown>;
+    };
+    for (const name of Object.keys(parameters.parameters)) {
+      expect(declared.get(name)?.kind, name).toBe('param');
+    }
+    for (const [name, declaration] of declared) {
+      if (declaration.kind === 'param' && declaration.value === undefined) {
+        expect(Object.keys(parameters.parameters), `required param ${name}`).toContain(name);
+      }
+    }
+  });
+
+  it('host.json is production-ready: extension bundle v4, timeout, log levels, sampling', () => {
+    const host = JSON.parse(readRepoFile('host.json')) as {
+      version: string;
+      extensionBundle: { id: string; version: string };
+      functionTimeout: string;
+      logging: {
+        logLevel: Record<string, string>;
+        applicationInsights: { samplingSettings: { isEnabled: boolean } };
+      };
+    };
+    expect(host.version).toBe('2.0');
+    expect(host.extensionBundle.id).toBe('Microsoft.Azure.Functions.ExtensionBundle');
+    expect(host.extensionBundle.version).toMatch(/^\[4\./);
+    expect(host.functionTimeout).toMatch(/^\d{2}:\d{2}:\d{2}$/);
+    expect(host.logging.logLevel.default).toBeDefined();
+    expect(host.logging.applicationInsights.samplingSettings.isEnabled).toBe(true);
   });
 });
