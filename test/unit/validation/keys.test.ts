@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFetchJson } from '../../../shared/validation/http-json.js';
+import { IssuerKeySet } from '../../../shared/validation/keys.js';
+import { type FakeIdp, newKey, type SigningPair, startFakeIdp, TENANT } from './fake-idp.js';
+
+let idp: FakeIdp;
+let k1: SigningPair;
+let now = 1_000_000_000_000;
+const clock = () => now;
+
+function keySet() {
+  return new IssuerKeySet(`${idp.base}/${TENANT}/v2.0/.well-known/openid-configuration`, {
+    fetchJson: createFetchJson({ timeoutMs: 2000 }),
+    clock,
+    refreshMs: 43_200_000,
+    unknownKidRefreshMs: 300_000,
+    lastKnownGoodMs: 86_400_000,
+  });
+}
+
+beforeAll(async () => {
+  k1 = await newKey('k1');
+  idp = await startFakeIdp([k1]);
+});
+afterAll(() => idp.close());
+
+describe('IssuerKeySet', () => {
+  it('coalesces concurrent first loads into one fetch (single-flight)', async () => {
+    idp.mode = 'ok';
+    idp.keys = [k1];
+    const before = idp.requests.jwks;
+    const set = keySet();
+    const results = await Promise.all(Array.from({ length: 50 }, () => set.keyFor('k1')));
+    expect(results.every((k) => k?.kid === 'k1')).toBe(true);
+    expect(idp.requests.jwks - before).toBe(1);
+  });
+
+  it('refreshes once for an unknown kid, then not again within 5 minutes', async () => {
+    idp.keys = [k1];
+    const set = keySet();
+    await set.keyFor('k1');
+    const before = idp.requests.jwks;
+    const misses = await Promise.all(Array.from({ length: 100 }, (_, i) => set.keyFor(`random-${i}`)));
+    expect(misses.every((k) => k === undefined)).toBe(true);
+    expect(idp.requests.jwks - before).toBe(1);
+    const k2 = await newKey('k2');
+    idp.keys = [k1, k2];
+    expect(await set.keyFor('k2')).toBeUndefined(); // still within the 5-minute floor
+    now += 300_000;
+    expect((await set.keyFor('k2'))?.kid).toBe('k2');
+    expect(idp.requests.jwks - before).toBe(2);
+  });
+
+  it('refreshes in the background after 12 h without blocking', async () => {
+    idp.keys = [k1];
+    const set = keySet();
+    await set.current();
+    const before = idp.requests.jwks;
+    now += 43_200_000;
+    const snapshot = await set.current(); // answers from the held keys
+    expect(snapshot.keys.has('k1')).toBe(true);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(idp.requests.jwks - before).toBe(1);
+  });
+
+  it('keeps the last good keys during an outage, 503 for unknown kids and after the window', async () => {
+    idp.keys = [k1];
+    const set = keySet();
+    await set.current();
+    idp.mode = 'fail';
+    now += 43_200_000;
+    expect((await set.keyFor('k1'))?.kid).toBe('k1');
+    await new Promise((r) => setTimeout(r, 50));
+    now += 300_000;
+    await expect(set.keyFor('new-kid')).rejects.toMatchObject({ code: 'unavailable', status: 503 });
+    now += 86_400_000;
+    await expect(set.keyFor('k1')).rejects.toMatchObject({ code: 'unavailable' });
+    idp.mode = 'ok';
+  });
+
+  it('answers 503 with Retry-After when no keys were ever loaded, and does not hammer', async () => {
+    idp.mode = 'fail';
+    const set = keySet();
+    const before = idp.requests.jwks + idp.requests.discovery;
+    const error = await set.current().catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'unavailable', status: 503 });
+    expect((error as { retryAfterSeconds: number }).retryAfterSeconds).toBeGreaterThan(0);
+    await expect(set.current()).rejects.toMatchObject({ code: 'unavailable' });
+    expect(set.fetches).toBe(1);
+    expect(idp.requests.jwks + idp.requests.discovery - before).toBe(0); // failures answer 500 before counting
+    idp.mode = 'ok';
+  });
+});

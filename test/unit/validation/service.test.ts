@@ -1,0 +1,261 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFetchJson } from '../../../shared/validation/http-json.js';
+import { KeySetRegistry } from '../../../shared/validation/keys.js';
+import type { PolicyInput } from '../../../shared/validation/policy.js';
+import type { TokenSource } from '../../../shared/validation/request.js';
+import { headerSafe } from '../../../shared/validation/responses.js';
+import { Denylist, memoryDenylistStore } from '../../../shared/validation/revocation.js';
+import { ValidationService } from '../../../shared/validation/service.js';
+import { aggregateUsage, type UsageRecord, UsageRecorder } from '../../../shared/validation/usage.js';
+import { Verifier } from '../../../shared/validation/verifier.js';
+import {
+  CLIENT_ID,
+  type FakeIdp,
+  makePolicy,
+  mint,
+  newKey,
+  type SigningPair,
+  startFakeIdp,
+  TENANT,
+  userClaims,
+} from './fake-idp.js';
+
+let idp: FakeIdp;
+let key: SigningPair;
+let now = Date.UTC(2026, 0, 1, 12);
+const clock = () => now;
+const written: UsageRecord[][] = [];
+
+function service(overrides: Partial<PolicyInput> = {}) {
+  const keySets = new KeySetRegistry({
+    fetchJson: createFetchJson(),
+    clock,
+    refreshMs: 43_200_000,
+    unknownKidRefreshMs: 300_000,
+    lastKnownGoodMs: 86_400_000,
+  });
+  const store = memoryDenylistStore();
+  const usage = new UsageRecorder({
+    store: { write: async (_i, records) => void written.push(records), read: async () => [] },
+    clock,
+    instance: 'test',
+  });
+  return {
+    store,
+    usage,
+    svc: new ValidationService({
+      policies: new Map([
+        ['default', makePolicy(idp, overrides)],
+        ['strict', makePolicy(idp, { requiredRoles: ['Admin'], failedValidationStatus: 418 }, 'strict')],
+        [
+          'mapped',
+          makePolicy(
+            idp,
+            {
+              headers: {
+                clientId: 'X-Client',
+                userId: 'X-User',
+                claims: { 'X-Roles': 'roles', 'X-Name': 'name' },
+              },
+              selectedClaims: ['oid'],
+            },
+            'mapped',
+          ),
+        ],
+      ]),
+      verifier: new Verifier({ keySets, clock }),
+      denylist: new Denylist({ store, clock, refreshMs: 10_000 }),
+      usage,
+      clock,
+    }),
+  };
+}
+
+const src = (over: Partial<TokenSource>): TokenSource => ({
+  authorization: null,
+  contentType: null,
+  query: new URLSearchParams(),
+  body: undefined,
+  ...over,
+});
+const bearer = (token: string) => src({ authorization: `Bearer ${token}` });
+const form = (body: Record<string, string>) =>
+  src({ contentType: 'application/x-www-form-urlencoded', body: new URLSearchParams(body).toString() });
+
+beforeAll(async () => {
+  key = await newKey('k1');
+  idp = await startFakeIdp([key]);
+});
+afterAll(() => idp.close());
+
+const token = (claims: Record<string, unknown> = {}) =>
+  mint(key, { nowSeconds: Math.floor(now / 1000), base: idp.base, claims });
+
+describe('/api/validate shapes', () => {
+  it('200 for an app token with the OpenAM/Mule body and X-AGW-client_id', async () => {
+    const { svc } = service();
+    const res = await svc.validate(bearer(await token()), 'default');
+    expect(res.status).toBe(200);
+    expect(res.headers['X-AGW-client_id']).toBe(CLIENT_ID);
+    expect(JSON.parse(res.body)).toEqual({
+      active: true,
+      client_id: CLIENT_ID,
+      token_type: 'Bearer',
+      expires_in: 3600,
+      tid: TENANT,
+      ver: '2.0',
+      scope: [],
+      roles: ['Tokens.Read'],
+      grant_type: 'client_credentials',
+    });
+  });
+
+  it('user tokens give uid/mail/cn and X-AGW-userid; mappings are header-safe', async () => {
+    const { svc } = service();
+    const t = await token(userClaims({ name: 'Åda\r\nX-Evil: 1', roles: ['a,b', 'c'] }));
+    const res = await svc.validate(src({ query: new URLSearchParams({ access_token: t }) }), 'mapped');
+    expect(res.status).toBe(200);
+    const body = JSON.parse(res.body);
+    expect(body).toMatchObject({
+      uid: '99999999-aaaa-bbbb-cccc-dddddddddddd',
+      mail: 'ada@contoso.example',
+      scope: ['Tokens.Read', 'Tokens.Write'],
+      oid: body.uid,
+    });
+    expect(body.grant_type).toBeUndefined();
+    expect(res.headers['X-User']).toBe(body.uid);
+    expect(res.headers['X-Roles']).toBe('a%2Cb,c');
+    expect(res.headers['X-Name']).toBe(encodeURIComponent('Åda\r\nX-Evil: 1'));
+    expect(headerSafe({ nested: true })).toBeUndefined();
+  });
+
+  it('reads the token from the form body', async () => {
+    const { svc } = service();
+    const res = await svc.validate(form({ access_token: await token() }), 'default');
+    expect(res.status).toBe(200);
+  });
+
+  it('no token: 401 with a bare Bearer challenge', async () => {
+    const { svc } = service();
+    const res = await svc.validate(src({ authorization: 'Basic abc' }), 'default');
+    expect(res.status).toBe(401);
+    expect(res.headers['www-authenticate']).toBe('Bearer realm="api"');
+  });
+
+  it('bad token: 401 invalid_token naming the check, never echoing the token', async () => {
+    const { svc } = service();
+    const t = await token({ aud: 'someone-else' });
+    const res = await svc.validate(bearer(t), 'default');
+    expect(res.status).toBe(401);
+    expect(res.headers['www-authenticate']).toBe(
+      'Bearer realm="api", error="invalid_token", error_description="audience not accepted"',
+    );
+    expect(res.body + JSON.stringify(res.headers)).not.toContain(t.split('.')[1]);
+  });
+
+  it('insufficient scope: 403 with scope, and the per-policy status override', async () => {
+    const { svc } = service({ requiredScopes: ['Admin'] });
+    const res = await svc.validate(bearer(await token(userClaims())), 'default');
+    expect(res.status).toBe(403);
+    expect(res.headers['www-authenticate']).toContain('error="insufficient_scope"');
+    expect(res.headers['www-authenticate']).toContain('scope="Admin"');
+    const strict = await svc.validate(bearer(await token()), 'strict');
+    expect(strict.status).toBe(418);
+  });
+
+  it('malformed requests: 400 invalid_request', async () => {
+    const { svc } = service();
+    const t = await token();
+    for (const bad of [
+      src({ authorization: 'Bearer ' }),
+      src({ authorization: `Bearer ${t}`, query: new URLSearchParams({ access_token: t }) }),
+      src({ authorization: 'Bearer a b"c' }),
+    ]) {
+      const res = await svc.validate(bad, 'default');
+      expect(res.status).toBe(400);
+      expect(res.headers['www-authenticate']).toContain('error="invalid_request"');
+    }
+    expect((await svc.validate(bearer(t), 'nope')).status).toBe(404);
+  });
+
+  it('no keys at all: 503 with Retry-After, not 401', async () => {
+    idp.mode = 'fail';
+    try {
+      const { svc } = service();
+      const res = await svc.validate(bearer(await token()), 'default');
+      expect(res.status).toBe(503);
+      expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+    } finally {
+      idp.mode = 'ok';
+    }
+  });
+});
+
+describe('introspection and revocation', () => {
+  it('RFC 7662: active shape, and exactly {"active":false} when inactive', async () => {
+    const { svc } = service();
+    const t = await token(userClaims({ preferred_username: 'ada' }));
+    const res = await svc.introspect(form({ token: t, token_type_hint: 'access_token' }));
+    expect(JSON.parse(res.body)).toMatchObject({
+      active: true,
+      scope: 'Tokens.Read Tokens.Write',
+      client_id: CLIENT_ID,
+      username: 'ada',
+      token_type: 'Bearer',
+    });
+    const inactive = await svc.introspect(form({ token: 'garbage' }));
+    expect([inactive.status, inactive.body]).toEqual([200, '{"active":false}']);
+    expect((await svc.introspect(src({}))).status).toBe(400);
+  });
+
+  it('RFC 7009: revoked tokens are rejected; garbage gets 200 and stores nothing', async () => {
+    const { svc, store } = service();
+    const t = await token();
+    const noJti = await token({ jti: undefined });
+    expect((await svc.validate(bearer(t), 'default')).status).toBe(200);
+    expect((await svc.revoke(form({ token: t }))).status).toBe(200);
+    expect((await svc.revoke(form({ token: noJti }))).status).toBe(200);
+    expect((await svc.revoke(form({ token: 'not.a.token' }))).status).toBe(200);
+    expect(store.entries.map((e) => e.key.split('-')[0])).toEqual(['jti', 'sha256']);
+    const res = await svc.validate(bearer(t), 'default');
+    expect(res.headers['www-authenticate']).toContain('token revoked');
+    expect((await svc.validate(bearer(noJti), 'default')).status).toBe(401);
+    expect((await svc.introspect(form({ token: t }))).body).toBe('{"active":false}');
+  });
+
+  it('another instance sees a revocation within the refresh interval', async () => {
+    const store = memoryDenylistStore();
+    const a = new Denylist({ store, clock, refreshMs: 10_000 });
+    const b = new Denylist({ store, clock, refreshMs: 10_000 });
+    expect(await b.isRevoked('jti-x')).toBe(false);
+    await a.revoke({ key: 'jti-x', exp: Math.floor(now / 1000) + 60 });
+    expect(await a.isRevoked('jti-x')).toBe(true);
+    now += 10_000;
+    expect(await b.isRevoked('jti-x')).toBe(true);
+    now += 120_000;
+    expect(await b.isRevoked('jti-x')).toBe(false); // expired entries drop
+  });
+});
+
+describe('usage records', () => {
+  it('counts per tenant/client/policy, flushes in one batch, unverified failures bucketed', async () => {
+    const { svc, usage } = service();
+    written.length = 0;
+    for (let i = 0; i < 5; i++) await svc.validate(bearer(await token()), 'default');
+    await svc.validate(bearer(await token({ aud: 'x' })), 'default');
+    await svc.validate(bearer('eyJhbGciOiJub25lIn0.e30.'), 'default');
+    expect(written).toHaveLength(0);
+    await usage.flush();
+    expect(written).toHaveLength(1);
+    const records = aggregateUsage(written[0] ?? []);
+    expect(records.find((r) => r.clientId === CLIENT_ID)).toMatchObject({
+      tenantId: TENANT,
+      policy: 'default',
+      success: 5,
+      failure: 1,
+    });
+    expect(records.find((r) => r.clientId === '(unverified)')).toMatchObject({ failure: 1 });
+    await usage.flush();
+    expect(written).toHaveLength(1); // nothing changed, nothing written
+  });
+});

@@ -1,0 +1,320 @@
+import { decodeJwt } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ValidationFailure } from '../../../shared/validation/errors.js';
+import { createFetchJson } from '../../../shared/validation/http-json.js';
+import { KeySetRegistry } from '../../../shared/validation/keys.js';
+import type { PolicyInput } from '../../../shared/validation/policy.js';
+import { Verifier } from '../../../shared/validation/verifier.js';
+import {
+  API_CLIENT_ID,
+  APP_ID_URI,
+  CLIENT_ID,
+  type FakeIdp,
+  makePolicy,
+  mint,
+  newKey,
+  OTHER_TENANT,
+  rawSign,
+  type SigningPair,
+  startFakeIdp,
+  TENANT,
+  userClaims,
+} from './fake-idp.js';
+
+let idp: FakeIdp;
+let key: SigningPair;
+let stranger: SigningPair;
+let nowMs = Date.UTC(2026, 0, 1, 12);
+const clock = () => nowMs;
+const nowSeconds = () => Math.floor(nowMs / 1000);
+
+function verifier(cache = true) {
+  const keySets = new KeySetRegistry({
+    fetchJson: createFetchJson(),
+    clock,
+    refreshMs: 43_200_000,
+    unknownKidRefreshMs: 300_000,
+    lastKnownGoodMs: 86_400_000,
+  });
+  return new Verifier({ keySets, clock, cache: { maxEntries: cache ? 100 : 0, maxBytes: 1_000_000 } });
+}
+
+beforeAll(async () => {
+  key = await newKey('k1');
+  stranger = await newKey('k1'); // same kid, different key: a forgery
+  idp = await startFakeIdp([key]);
+});
+afterAll(() => idp.close());
+
+interface Case {
+  name: string;
+  policy?: Partial<PolicyInput>;
+  claims?: Record<string, unknown>;
+  header?: Record<string, unknown>;
+  version?: '1.0' | '2.0';
+  signer?: () => SigningPair;
+  /** undefined = accepted; otherwise [status, description]. */
+  expect?: [number, string];
+}
+
+const cases: Case[] = [
+  { name: 'a valid v2 app token' },
+  { name: 'a valid v1 app token (App ID URI with trailing slash)', version: '1.0' },
+  { name: 'v1 audience without trailing slash', version: '1.0', claims: { aud: APP_ID_URI } },
+  { name: 'v1 audience as the client id', version: '1.0', claims: { aud: API_CLIENT_ID } },
+  { name: 'audience array with one accepted value', claims: { aud: ['other', API_CLIENT_ID] } },
+  {
+    name: 'wrong audience',
+    claims: { aud: '00000003-0000-0000-c000-000000000000' },
+    expect: [401, 'audience not accepted'],
+  },
+  {
+    name: 'v1 token against a v2-only policy',
+    version: '1.0',
+    policy: { versions: ['2.0'] },
+    expect: [401, 'token version not accepted'],
+  },
+  { name: 'missing ver', claims: { ver: undefined }, expect: [401, 'token version not accepted'] },
+  { name: 'tenant not in the list', claims: { tid: OTHER_TENANT }, expect: [401, 'tenant not accepted'] },
+  { name: 'tid not a GUID', claims: { tid: '../../etc' }, expect: [401, 'tenant not accepted'] },
+  { name: 'tid does not match iss', claims: { iss: `${'x'}` }, expect: [401, 'issuer not accepted'] },
+  {
+    name: 'issuer of another tenant with our tid',
+    claims: { iss: `https://login.microsoftonline.com/${OTHER_TENANT}/v2.0` },
+    expect: [401, 'issuer not accepted'],
+  },
+  { name: 'any tenant accepted', policy: { tenants: 'any' } },
+  {
+    name: 'any tenant with allow-list excluding it',
+    policy: { tenants: 'any', allowedTenants: [OTHER_TENANT] },
+    expect: [401, 'tenant not accepted'],
+  },
+  { name: 'client allowed', policy: { allowedClientIds: [CLIENT_ID] } },
+  {
+    name: 'client not allowed',
+    policy: { allowedClientIds: ['someone-else'] },
+    expect: [401, 'client not allowed'],
+  },
+  { name: 'v1 client via appid', version: '1.0', policy: { allowedClientIds: [CLIENT_ID] } },
+  { name: 'certificate credential present', policy: { requireCertificateCredential: true } },
+  {
+    name: 'secret credential where certificate required',
+    policy: { requireCertificateCredential: true },
+    claims: { azpacr: '1' },
+    expect: [401, 'certificate credential required'],
+  },
+  {
+    name: 'v1 appidacr 1 where certificate required',
+    version: '1.0',
+    policy: { requireCertificateCredential: true },
+    claims: { appidacr: '1' },
+    expect: [401, 'certificate credential required'],
+  },
+  {
+    name: 'required scopes all present',
+    policy: { requiredScopes: ['Tokens.Read', 'Tokens.Write'] },
+    claims: userClaims(),
+  },
+  {
+    name: 'one required scope missing',
+    policy: { requiredScopes: ['Tokens.Read', 'Admin'] },
+    claims: userClaims(),
+    expect: [403, 'required scope missing'],
+  },
+  { name: 'roles all present', policy: { requiredRoles: ['Tokens.Read'] } },
+  {
+    name: 'roles all: one missing',
+    policy: { requiredRoles: ['Tokens.Read', 'Tokens.Write'] },
+    expect: [403, 'required role missing'],
+  },
+  {
+    name: 'roles any: one present',
+    policy: { requiredRoles: ['Tokens.Read', 'Tokens.Write'], rolesMatch: 'any' },
+  },
+  {
+    name: 'roles any: none present',
+    policy: { requiredRoles: ['X'], rolesMatch: 'any' },
+    expect: [403, 'required role missing'],
+  },
+  {
+    name: 'required claim all with separator',
+    policy: { requiredClaims: [{ claim: 'scp', values: ['Tokens.Read', 'Tokens.Write'], separator: ' ' }] },
+    claims: userClaims(),
+  },
+  {
+    name: 'required claim all: one missing',
+    policy: { requiredClaims: [{ claim: 'scp', values: ['Tokens.Read', 'Nope'], separator: ' ' }] },
+    claims: userClaims(),
+    expect: [401, 'required claim not satisfied'],
+  },
+  {
+    name: 'required claim any',
+    policy: { requiredClaims: [{ claim: 'roles', values: ['Nope', 'Tokens.Read'], match: 'any' }] },
+  },
+  {
+    name: 'required claim absent',
+    policy: { requiredClaims: [{ claim: 'department', values: ['x'] }] },
+    expect: [401, 'required claim not satisfied'],
+  },
+  { name: 'app kind accepts app token', policy: { tokenKind: 'app' } },
+  {
+    name: 'app kind rejects user token',
+    policy: { tokenKind: 'user' },
+    expect: [401, 'user token required'],
+  },
+  {
+    name: 'user kind rejects app token',
+    policy: { tokenKind: 'app' },
+    claims: userClaims(),
+    expect: [401, 'app-only token required'],
+  },
+  {
+    name: 'kind from scp when idtyp absent',
+    policy: { tokenKind: 'user' },
+    claims: { ...userClaims(), idtyp: undefined },
+  },
+  { name: 'expired beyond skew', claims: { exp: -120 }, expect: [401, 'token expired'] },
+  { name: 'expired within default skew (60 s)', claims: { exp: -30 } },
+  {
+    name: 'expired beyond zero skew',
+    policy: { clockSkewSeconds: 0 },
+    claims: { exp: -1 },
+    expect: [401, 'token expired'],
+  },
+  { name: 'nbf in the future', claims: { nbf: 600 }, expect: [401, 'token not yet valid'] },
+  { name: 'iat in the future', claims: { iat: 600 }, expect: [401, 'token issued in the future'] },
+  { name: 'no exp', claims: { exp: undefined }, expect: [401, 'token has no expiry'] },
+  { name: 'no nbf', claims: { nbf: undefined }, expect: [401, 'token has no not-before time'] },
+  { name: 'no nbf allowed by policy', policy: { requireNbf: false }, claims: { nbf: undefined } },
+  { name: 'string exp', claims: { exp: 'tomorrow' }, expect: [401, 'expiry is malformed'] },
+  {
+    name: 'max age exceeded',
+    policy: { maxTokenAgeSeconds: 60 },
+    claims: { iat: -600 },
+    expect: [401, 'token too old'],
+  },
+  { name: 'max age ok', policy: { maxTokenAgeSeconds: 600 } },
+  { name: 'signed by a stranger with our kid', signer: () => stranger, expect: [401, 'signature invalid'] },
+  {
+    name: 'algorithm outside allow-list',
+    policy: { algorithms: ['PS256'] },
+    expect: [401, 'algorithm not accepted'],
+  },
+  { name: 'unknown kid', header: { kid: 'nope' }, expect: [401, 'signing key not found'] },
+  {
+    name: 'crit header',
+    header: { crit: ['exp'] },
+    expect: [401, 'critical header parameters are not supported'],
+  },
+  {
+    name: 'nested JWT content type',
+    header: { cty: 'JWT' },
+    expect: [401, 'nested tokens are not accepted'],
+  },
+  {
+    name: 'max size',
+    policy: { maxTokenBytes: 600 },
+    claims: { pad: 'x'.repeat(800) },
+    expect: [401, 'token too large'],
+  },
+];
+
+async function decodeClaims(c: Case, claims: Record<string, unknown>) {
+  const token = await mint(key, {
+    nowSeconds: nowSeconds(),
+    base: idp.base,
+    claims,
+    ...(c.version ? { version: c.version } : {}),
+  });
+  return decodeJwt(token);
+}
+
+/** Claims given as small numbers are offsets from now (times only). */
+function resolveTimes(claims: Record<string, unknown> = {}): Record<string, unknown> {
+  const out = { ...claims };
+  for (const name of ['exp', 'nbf', 'iat']) {
+    const value = out[name];
+    if (typeof value === 'number' && Math.abs(value) < 100_000) out[name] = nowSeconds() + value;
+  }
+  return out;
+}
+
+describe('verifier rules (table-driven)', () => {
+  it.each(cases)('$name', async (c) => {
+    const policy = makePolicy(idp, c.policy);
+    const claims = resolveTimes(c.claims);
+    if (c.claims && 'iss' in c.claims && c.claims.iss === 'x')
+      claims.iss = `https://sts.windows.net/${TENANT}/`;
+    const token = c.header?.crit
+      ? rawSign(key, { alg: 'RS256', kid: 'k1', ...c.header }, await decodeClaims(c, claims))
+      : await mint(c.signer?.() ?? key, {
+          nowSeconds: nowSeconds(),
+          base: idp.base,
+          ...(c.version ? { version: c.version } : {}),
+          claims,
+          ...(c.header ? { header: c.header } : {}),
+        });
+    const run = verifier(false).verify(token, policy);
+    if (!c.expect) {
+      const result = await run;
+      expect(result.claims.tid).toBe(claims.tid ?? TENANT);
+      return;
+    }
+    const error = (await run.then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as ValidationFailure;
+    expect(error?.name).toBe('ValidationFailure');
+    expect([error.status, error.description]).toEqual(c.expect);
+    expect(error.description).not.toContain(token.slice(0, 20));
+  });
+
+  it('checks a JWKS key`s own issuer (multi-tenant keys)', async () => {
+    idp.extra.k1 = { issuer: `${idp.base}/${OTHER_TENANT}/v2.0` };
+    try {
+      const token = await mint(key, { nowSeconds: nowSeconds(), base: idp.base });
+      const v = verifier(false);
+      await expect(v.verify(token, makePolicy(idp))).rejects.toMatchObject({
+        description: 'signing key not valid for this issuer',
+      });
+      idp.extra.k1 = { issuer: `${idp.base}/{tenantid}/v2.0` };
+      const ok = await verifier(false).verify(token, makePolicy(idp, { tenants: 'any' }));
+      expect(ok.claims.tid).toBe(TENANT);
+    } finally {
+      delete idp.extra.k1;
+    }
+  });
+
+  it('uses the explicit issuer template over the metadata issuer', async () => {
+    const token = await mint(key, {
+      nowSeconds: nowSeconds(),
+      base: idp.base,
+      claims: { iss: `https://issuer.example/${TENANT}` },
+    });
+    const policy = makePolicy(idp, { issuers: { v2: 'https://issuer.example/{tenantid}' } });
+    expect((await verifier(false).verify(token, policy)).claims.iss).toBe(`https://issuer.example/${TENANT}`);
+  });
+
+  it('caches verified tokens but still runs time and policy checks on a hit', async () => {
+    const v = verifier(true);
+    const token = await mint(key, {
+      nowSeconds: nowSeconds(),
+      base: idp.base,
+      claims: { exp: nowSeconds() + 120 },
+    });
+    expect((await v.verify(token, makePolicy(idp))).cacheHit).toBe(false);
+    expect((await v.verify(token, makePolicy(idp))).cacheHit).toBe(true);
+    await expect(v.verify(token, makePolicy(idp, { requiredRoles: ['Admin'] }))).rejects.toMatchObject({
+      status: 403,
+    });
+    await expect(v.verify(token, makePolicy(idp, { versions: ['1.0'] }))).rejects.toMatchObject({
+      status: 401,
+    });
+    nowMs += 200_000;
+    try {
+      await expect(v.verify(token, makePolicy(idp))).rejects.toMatchObject({ description: 'token expired' });
+    } finally {
+      nowMs -= 200_000;
+    }
+  });
+});
