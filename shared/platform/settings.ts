@@ -25,6 +25,12 @@ export const platformSettings: SettingsCatalogue = [
     deploy: 'bicep',
   },
   {
+    name: 'AZURE_CLIENT_ID',
+    description:
+      'Client id of the user-assigned managed identity that DefaultAzureCredential (Key Vault, Event Grid) signs in as; read by @azure/identity.',
+    deploy: 'bicep',
+  },
+  {
     name: 'Http__MaxRequestBodyBytes',
     description: 'Largest accepted HTTP request body, in bytes; larger bodies get 413.',
     default: '1048576',
