@@ -1,0 +1,121 @@
+import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
+import type { Logger } from '../platform/log.js';
+import { type CredentialProvider, TokenAcquirer } from './acquirer.js';
+import { CertificateCache } from './certificate-cache.js';
+import {
+  type ClientConfig,
+  type CredentialDescription,
+  parseTokenConfig,
+  type TokenConfig,
+} from './config.js';
+import { TokenError } from './errors.js';
+import { keyVaultSource } from './keyvault.js';
+import { msalTokenClient, type TokenClientFactory } from './msal.js';
+import { base64Source, pathSource } from './sources.js';
+
+/**
+ * Wires the token capability from app settings with the real adapters (Key Vault SDKs, msal-node,
+ * @azure/identity). Tests inject the parts they replace.
+ */
+type Env = Record<string, string | undefined>;
+
+export interface TokenServiceOptions {
+  env?: Env;
+  logger?: Logger;
+  clock?: () => number;
+  /** The identity the product reaches Key Vault with. */
+  keyVaultCredential?: () => TokenCredential;
+  createClient?: TokenClientFactory;
+  /** SignedAssertionFromManagedIdentity: returns the managed identity's token for the exchange audience. */
+  assertionProvider?: (
+    description: Extract<CredentialDescription, { sourceType: 'SignedAssertionFromManagedIdentity' }>,
+  ) => () => Promise<string>;
+}
+
+export interface TokenService {
+  config: TokenConfig;
+  acquirer: TokenAcquirer;
+  clock: () => number;
+}
+
+function managedIdentityAssertion(
+  description: Extract<CredentialDescription, { sourceType: 'SignedAssertionFromManagedIdentity' }>,
+): () => Promise<string> {
+  const credential = new ManagedIdentityCredential(
+    description.managedIdentityClientId ? { clientId: description.managedIdentityClientId } : {},
+  );
+  // @azure/identity caches the managed identity token and refreshes it before it expires.
+  return async () => {
+    try {
+      const token = await credential.getToken(`${description.audience}/.default`);
+      return token.token;
+    } catch (error) {
+      throw new TokenError(
+        'idp_unavailable',
+        `The managed identity token for ${description.audience} is unavailable`,
+        {
+          cause: error,
+          retryAfterSeconds: 5,
+        },
+      );
+    }
+  };
+}
+
+export function createTokenService(options: TokenServiceOptions = {}): TokenService {
+  const env = options.env ?? process.env;
+  const clock = options.clock ?? (() => Date.now());
+  const config = parseTokenConfig(env);
+  let credential: TokenCredential | undefined;
+  const keyVaultCredential = () => {
+    credential ??= options.keyVaultCredential?.() ?? new DefaultAzureCredential();
+    return credential;
+  };
+  const disableChallengeResourceVerification =
+    (env.KeyVault__DisableChallengeResourceVerification ?? '').toLowerCase() === 'true';
+  const assertionFor = options.assertionProvider ?? managedIdentityAssertion;
+  // Providers are built once per client: their sources carry the SDK clients.
+  const providers = new Map<string, CredentialProvider[]>();
+  const credentialsOf = (client: ClientConfig): CredentialProvider[] => {
+    let list = providers.get(client.name);
+    if (list) return list;
+    list = client.credentials.map((description, index): CredentialProvider => {
+      const where = `${client.name === 'default' ? 'AzureAd' : `Clients__${client.name}`}__ClientCredentials__${index}`;
+      if (description.sourceType === 'KeyVault') {
+        return {
+          kind: 'certificate',
+          source: keyVaultSource(description.keyVaultUrl, description.certificateName, {
+            credential: keyVaultCredential(),
+            disableChallengeResourceVerification,
+          }),
+        };
+      }
+      if (description.sourceType === 'Path') {
+        return { kind: 'certificate', source: pathSource(description.path, description.password) };
+      }
+      if (description.sourceType === 'Base64Encoded') {
+        return { kind: 'certificate', source: base64Source(description.value, description.password, where) };
+      }
+      return {
+        kind: 'assertion',
+        label: `managed identity assertion (${where})`,
+        getAssertion: assertionFor(description),
+      };
+    });
+    providers.set(client.name, list);
+    return list;
+  };
+  const acquirer = new TokenAcquirer({
+    config,
+    certificates: new CertificateCache({
+      clock,
+      refreshMs: config.certificateRefreshSeconds * 1000,
+      ...(options.logger ? { logger: options.logger } : {}),
+    }),
+    credentialsOf,
+    createClient: options.createClient ?? msalTokenClient,
+    clock,
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+  return { config, acquirer, clock };
+}
