@@ -1,0 +1,359 @@
+import {
+  createHash,
+  randomBytes,
+  randomUUID,
+  scryptSync,
+  timingSafeEqual,
+  X509Certificate,
+} from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/**
+ * One directory shared by the Entra stand-in, the Key Vault stand-in's demo data and (later) the
+ * Graph stand-in. Shapes follow the Microsoft Graph `application` resource ("application resource
+ * type", Microsoft Graph v1.0): appId, id, displayName, passwordCredentials, keyCredentials,
+ * identifierUris, appRoles, api.requestedAccessTokenVersion (exposed here as
+ * `accessTokenAcceptedVersion`, its app-manifest name), plus app-role assignments.
+ * Secrets are kept only as salted scrypt hashes; `secretText` is returned once, as Graph's
+ * addPassword does. State is JSON in a file for `npm start`, in memory for tests.
+ */
+export interface PasswordCredential {
+  keyId: string;
+  displayName: string;
+  /** First three characters of the secret, as Graph's `hint`. */
+  hint: string;
+  startDateTime: string;
+  endDateTime: string;
+  salt: string;
+  secretHash: string;
+}
+
+export interface KeyCredential {
+  keyId: string;
+  displayName: string;
+  type: 'AsymmetricX509Cert';
+  usage: 'Verify';
+  /** PEM of the certificate (Graph calls the base64 DER `key`). */
+  certificatePem: string;
+  /** Hex SHA-1 thumbprint, upper case, as the portal shows it (Graph `customKeyIdentifier`). */
+  thumbprintSha1: string;
+  thumbprintSha256: string;
+  /** base64url SHA-1 / SHA-256 of the DER: the `x5t` / `x5t#S256` of assertions. */
+  x5t: string;
+  x5tS256: string;
+  startDateTime: string;
+  endDateTime: string;
+}
+
+export interface AppRole {
+  id: string;
+  value: string;
+  displayName: string;
+  allowedMemberTypes: ('Application' | 'User')[];
+  isEnabled: boolean;
+}
+
+export interface AppRoleAssignment {
+  resourceAppId: string;
+  appRoleId: string;
+}
+
+export interface Application {
+  appId: string;
+  /** Object id of the application object. */
+  id: string;
+  /** Object id of its service principal in this tenant: the `oid`/`sub` of its app tokens. */
+  servicePrincipalId: string;
+  displayName: string;
+  owners: string[];
+  passwordCredentials: PasswordCredential[];
+  keyCredentials: KeyCredential[];
+  identifierUris: string[];
+  appRoles: AppRole[];
+  /** 2 gives v2 tokens; 1 or null gives v1 ("Microsoft identity platform access tokens"). */
+  accessTokenAcceptedVersion: 1 | 2 | null;
+  appRoleAssignments: AppRoleAssignment[];
+}
+
+export interface NewApplication {
+  displayName: string;
+  appId?: string;
+  identifierUris?: string[];
+  appRoles?: { value: string; displayName?: string; id?: string }[];
+  accessTokenAcceptedVersion?: 1 | 2 | null;
+  owners?: string[];
+}
+
+export interface NewPassword {
+  displayName?: string;
+  start?: Date;
+  end?: Date;
+  /** Chosen secret (seeding); generated when omitted. */
+  secretText?: string;
+}
+
+export interface AddedPassword {
+  keyId: string;
+  secretText: string;
+  hint: string;
+  startDateTime: string;
+  endDateTime: string;
+}
+
+export type SecretCheck = 'ok' | 'mismatch' | 'outside-window';
+
+export class DirectoryError extends Error {
+  constructor(
+    readonly code: 'NotFound' | 'Conflict' | 'BadRequest',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'DirectoryError';
+  }
+}
+
+interface State {
+  tenantId: string;
+  applications: Application[];
+}
+
+const SCRYPT = { N: 1024, r: 8, p: 1 } as const;
+const DAY = 24 * 3600 * 1000;
+
+function hashSecret(secret: string, salt: string): string {
+  return scryptSync(secret, Buffer.from(salt, 'base64'), 32, SCRYPT).toString('base64');
+}
+
+function normalizeUri(uri: string): string {
+  return uri.trim().replace(/\/+$/, '').toLowerCase();
+}
+
+export function certificateThumbprints(certificatePem: string) {
+  const der = new X509Certificate(certificatePem).raw;
+  const sha1 = createHash('sha1').update(der).digest();
+  const sha256 = createHash('sha256').update(der).digest();
+  return {
+    thumbprintSha1: sha1.toString('hex').toUpperCase(),
+    thumbprintSha256: sha256.toString('hex').toUpperCase(),
+    x5t: sha1.toString('base64url'),
+    x5tS256: sha256.toString('base64url'),
+  };
+}
+
+export interface DirectoryOptions {
+  tenantId?: string;
+  /** JSON file for persistent state (`npm start`); memory only when omitted. */
+  file?: string;
+  clock?: () => number;
+}
+
+export class Directory {
+  readonly tenantId: string;
+  readonly clock: () => number;
+  private readonly file: string | undefined;
+  private readonly apps = new Map<string, Application>();
+  private readonly listeners = new Set<() => void>();
+
+  constructor(options: DirectoryOptions = {}) {
+    this.clock = options.clock ?? (() => Date.now());
+    this.file = options.file;
+    let state: State | undefined;
+    if (this.file && existsSync(this.file)) state = JSON.parse(readFileSync(this.file, 'utf8')) as State;
+    this.tenantId = state?.tenantId ?? options.tenantId ?? randomUUID();
+    for (const app of state?.applications ?? []) this.apps.set(app.appId, app);
+  }
+
+  /** True when the directory came from a file with applications in it. */
+  get isEmpty(): boolean {
+    return this.apps.size === 0;
+  }
+
+  /** Called after every change (the Entra stand-in drops cached client metadata). */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(): void {
+    if (this.file) {
+      mkdirSync(dirname(this.file), { recursive: true });
+      const state: State = { tenantId: this.tenantId, applications: [...this.apps.values()] };
+      writeFileSync(`${this.file}.tmp`, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+      renameSync(`${this.file}.tmp`, this.file);
+    }
+    for (const listener of this.listeners) listener();
+  }
+
+  applications(): Application[] {
+    return [...this.apps.values()];
+  }
+
+  addApplication(input: NewApplication): Application {
+    const appId = input.appId ?? randomUUID();
+    if (this.apps.has(appId)) throw new DirectoryError('Conflict', `Application ${appId} already exists.`);
+    const app: Application = {
+      appId,
+      id: randomUUID(),
+      servicePrincipalId: randomUUID(),
+      displayName: input.displayName,
+      owners: input.owners ?? [],
+      passwordCredentials: [],
+      keyCredentials: [],
+      identifierUris: input.identifierUris ?? [],
+      appRoles: (input.appRoles ?? []).map((role) => ({
+        id: role.id ?? randomUUID(),
+        value: role.value,
+        displayName: role.displayName ?? role.value,
+        allowedMemberTypes: ['Application'],
+        isEnabled: true,
+      })),
+      accessTokenAcceptedVersion: input.accessTokenAcceptedVersion ?? null,
+      appRoleAssignments: [],
+    };
+    this.apps.set(appId, app);
+    this.changed();
+    return app;
+  }
+
+  find(appId: string): Application | undefined {
+    return this.apps.get(appId);
+  }
+
+  get(appId: string): Application {
+    const app = this.apps.get(appId);
+    if (!app) throw new DirectoryError('NotFound', `No application with appId ${appId}.`);
+    return app;
+  }
+
+  /** A resource named by app id or one of its identifier URIs ("scope" = `{resource}/.default`). */
+  findResource(identifier: string): Application | undefined {
+    const wanted = normalizeUri(identifier);
+    for (const app of this.apps.values()) {
+      if (app.appId.toLowerCase() === wanted) return app;
+      if (app.identifierUris.some((uri) => normalizeUri(uri) === wanted)) return app;
+    }
+    return undefined;
+  }
+
+  /** Graph `addPassword`: the secret text is returned once; default lifetime 2 years, as Graph. */
+  addPassword(appId: string, input: NewPassword = {}): AddedPassword {
+    const app = this.get(appId);
+    const secretText = input.secretText ?? randomBytes(30).toString('base64url');
+    const salt = randomBytes(16).toString('base64');
+    const start = input.start ?? new Date(this.clock());
+    const end = input.end ?? new Date(start.getTime() + 2 * 365 * DAY);
+    const credential: PasswordCredential = {
+      keyId: randomUUID(),
+      displayName: input.displayName ?? 'secret',
+      hint: secretText.slice(0, 3),
+      startDateTime: start.toISOString(),
+      endDateTime: end.toISOString(),
+      salt,
+      secretHash: hashSecret(secretText, salt),
+    };
+    app.passwordCredentials.push(credential);
+    this.changed();
+    return {
+      keyId: credential.keyId,
+      secretText,
+      hint: credential.hint,
+      startDateTime: credential.startDateTime,
+      endDateTime: credential.endDateTime,
+    };
+  }
+
+  removePassword(appId: string, keyId: string): void {
+    const app = this.get(appId);
+    const before = app.passwordCredentials.length;
+    app.passwordCredentials = app.passwordCredentials.filter((c) => c.keyId !== keyId);
+    if (app.passwordCredentials.length === before)
+      throw new DirectoryError('NotFound', `No password credential ${keyId}.`);
+    this.changed();
+  }
+
+  /**
+   * Checks a presented secret. A matching secret outside its start/end window does not
+   * authenticate, as in Entra; the caller turns both failures into AADSTS7000215.
+   */
+  checkSecret(appId: string, secret: string, now = this.clock()): SecretCheck {
+    const app = this.apps.get(appId);
+    if (!app) return 'mismatch';
+    let result: SecretCheck = 'mismatch';
+    for (const credential of app.passwordCredentials) {
+      const expected = Buffer.from(credential.secretHash, 'base64');
+      const actual = Buffer.from(hashSecret(secret, credential.salt), 'base64');
+      if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) continue;
+      if (inWindow(credential, now)) return 'ok';
+      result = 'outside-window';
+    }
+    return result;
+  }
+
+  /** Graph `addKey`/PATCH keyCredentials: registers a certificate (window defaults to its validity). */
+  addKey(
+    appId: string,
+    certificatePem: string,
+    input: { displayName?: string; start?: Date; end?: Date } = {},
+  ) {
+    const app = this.get(appId);
+    const x509 = new X509Certificate(certificatePem);
+    const thumbprints = certificateThumbprints(certificatePem);
+    if (app.keyCredentials.some((k) => k.thumbprintSha1 === thumbprints.thumbprintSha1))
+      throw new DirectoryError('Conflict', 'This certificate is already registered on the application.');
+    const credential: KeyCredential = {
+      keyId: randomUUID(),
+      displayName: input.displayName ?? `CN=${x509.subject.replace(/^CN=/, '')}`,
+      type: 'AsymmetricX509Cert',
+      usage: 'Verify',
+      certificatePem: x509.toString(),
+      ...thumbprints,
+      startDateTime: (input.start ?? new Date(x509.validFrom)).toISOString(),
+      endDateTime: (input.end ?? new Date(x509.validTo)).toISOString(),
+    };
+    app.keyCredentials.push(credential);
+    this.changed();
+    return credential;
+  }
+
+  removeKey(appId: string, keyId: string): void {
+    const app = this.get(appId);
+    const before = app.keyCredentials.length;
+    app.keyCredentials = app.keyCredentials.filter((c) => c.keyId !== keyId);
+    if (app.keyCredentials.length === before)
+      throw new DirectoryError('NotFound', `No key credential ${keyId}.`);
+    this.changed();
+  }
+
+  /** Certificates that may authenticate now (inside their start/end window). */
+  activeKeys(appId: string, now = this.clock()): KeyCredential[] {
+    return (this.apps.get(appId)?.keyCredentials ?? []).filter((k) => inWindow(k, now));
+  }
+
+  /** Grants an application permission (app role) of `resourceAppId` to `clientAppId`. */
+  assignRole(clientAppId: string, resourceAppId: string, roleValue: string): void {
+    const client = this.get(clientAppId);
+    const resource = this.get(resourceAppId);
+    const role = resource.appRoles.find((r) => r.value === roleValue);
+    if (!role) throw new DirectoryError('NotFound', `${resource.displayName} has no app role ${roleValue}.`);
+    if (client.appRoleAssignments.some((a) => a.resourceAppId === resourceAppId && a.appRoleId === role.id))
+      return;
+    client.appRoleAssignments.push({ resourceAppId, appRoleId: role.id });
+    this.changed();
+  }
+
+  /** Role values granted to the client on the resource: the `roles` claim. */
+  rolesFor(clientAppId: string, resourceAppId: string): string[] {
+    const client = this.apps.get(clientAppId);
+    const resource = this.apps.get(resourceAppId);
+    if (!client || !resource) return [];
+    const ids = new Set(
+      client.appRoleAssignments.filter((a) => a.resourceAppId === resourceAppId).map((a) => a.appRoleId),
+    );
+    return resource.appRoles.filter((r) => r.isEnabled && ids.has(r.id)).map((r) => r.value);
+  }
+}
+
+function inWindow(credential: { startDateTime: string; endDateTime: string }, now: number): boolean {
+  return Date.parse(credential.startDateTime) <= now && now < Date.parse(credential.endDateTime);
+}

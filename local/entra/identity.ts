@@ -1,0 +1,273 @@
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { JWK } from 'jose';
+import { Directory } from '../directory/directory.js';
+import { type SeededApps, type SeedKind, seedTenant } from '../directory/seed.js';
+import { type EventGridEvent, EventPublisher } from '../keyvault/events.js';
+import { type RunningKeyVault, startKeyVault } from '../keyvault/server.js';
+import { type CreateCertificateOptions, type SetSecretOptions, VaultStore } from '../keyvault/store.js';
+import { ensureCa, issueServerCertificate } from '../tls/ca.js';
+import { Counters } from './counters.js';
+import { publicJwk, SigningKeys } from './keys.js';
+import {
+  type AppTokenRequest,
+  type MintContext,
+  mintAppToken,
+  mintUserToken,
+  type UserTokenRequest,
+} from './mint.js';
+import { type EndpointMode, type RunningEntra, startEntra } from './server.js';
+
+/**
+ * The local identity stack: one directory, the Entra ID stand-in and the Key Vault stand-in, on
+ * loopback HTTPS with the local CA. The contract for tests is local/README.md.
+ */
+export interface IdentityOptions {
+  seed?: SeedKind;
+  /** Persist directory, signing keys and vault under this folder; in memory when omitted. */
+  stateDir?: string;
+  /** Folder of the local CA; `LOCAL_TLS_DIR` or a new temp dir by default. */
+  tlsDir?: string;
+  eventGridUrl?: string;
+  v1Issuer?: 'sts' | 'local';
+  clock?: () => number;
+  log?: (line: string) => void;
+}
+
+export interface Controls {
+  rotateSigningKey(): Promise<{ kid: string; previousKid: string }>;
+  retireKey(kid: string): Promise<boolean>;
+  currentKid(): string;
+  setJwks(mode: EndpointMode): void;
+  setToken(mode: EndpointMode): void;
+  mintUserToken(request: UserTokenRequest): Promise<string>;
+  mintAppToken(request: AppTokenRequest): Promise<string>;
+  reset(): void;
+}
+
+export interface IdentityKeyVault {
+  store: VaultStore;
+  setEventGridUrl(url: string | undefined): void;
+  setSecret(name: string, value: string, options?: SetSecretOptions): { version: string };
+  createCertificate(
+    name: string,
+    options?: CreateCertificateOptions,
+  ): ReturnType<VaultStore['createCertificate']>;
+  sweep(): Promise<EventGridEvent[]>;
+  flushEvents(): Promise<void>;
+  deliveries: EventPublisher['deliveries'];
+}
+
+export interface RunningIdentity {
+  tenantId: string;
+  authorityHost: string;
+  authority: string;
+  issuerV2: string;
+  issuerV1: string;
+  discoveryV2: string;
+  discoveryV1: string;
+  tokenEndpointV2: string;
+  tokenEndpointV1: string;
+  jwksUriV2: string;
+  jwksUriV1: string;
+  keyVaultUrl: string;
+  caPem: string;
+  caFile: string;
+  adminUrl: string;
+  apps: SeededApps;
+  directory: Directory;
+  keyVault: IdentityKeyVault;
+  counters: Counters;
+  controls: Controls;
+  productSettings(): Record<string, string>;
+  msalAuthorityOptions(): { authority: string; knownAuthorities: string[] };
+  stop(): Promise<void>;
+}
+
+const SEED_FILE = 'seeded-apps.json';
+
+async function readJson(req: IncomingMessage, body: Buffer): Promise<Record<string, unknown>> {
+  void req;
+  if (body.length === 0) return {};
+  return JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+}
+
+export async function startIdentity(options: IdentityOptions = {}): Promise<RunningIdentity> {
+  const tlsDir = options.tlsDir ?? process.env.LOCAL_TLS_DIR ?? mkdtempSync(join(tmpdir(), 'local-tls-'));
+  const ca = ensureCa(tlsDir);
+  const certificate = issueServerCertificate(ca);
+  const stateDir = options.stateDir;
+  const clock = options.clock ?? (() => Date.now());
+  const directory = new Directory({ ...(stateDir ? { file: join(stateDir, 'directory.json') } : {}), clock });
+  const keys = new SigningKeys(stateDir ? join(stateDir, 'signing-keys.json') : undefined);
+  const counters = new Counters();
+  const store = new VaultStore(stateDir ? join(stateDir, 'vault.json') : undefined, clock);
+  let entra: RunningEntra | undefined;
+  let vault: RunningKeyVault | undefined;
+  let controls: Controls;
+
+  async function admin(req: IncomingMessage, res: ServerResponse, path: string, body: Buffer) {
+    // Test-only controls ("test controls" in local/README.md); never part of the product.
+    const reply = (status: number, value: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(value));
+    };
+    try {
+      const json = await readJson(req, body);
+      if (req.method === 'GET' && path === '/counters') return reply(200, counters.snapshot());
+      if (req.method !== 'POST') return reply(405, { error: 'use POST' });
+      if (path === '/rotate-signing-key') return reply(200, await controls.rotateSigningKey());
+      if (path === '/retire-key')
+        return reply(200, { retired: await controls.retireKey(String(json.kid ?? '')) });
+      if (path === '/jwks' || path === '/token') {
+        const mode = String(json.mode ?? 'ok') as EndpointMode;
+        if (!['ok', 'fail', 'hang'].includes(mode))
+          return reply(400, { error: 'mode must be ok, fail or hang' });
+        if (path === '/jwks') controls.setJwks(mode);
+        else controls.setToken(mode);
+        return reply(200, { mode });
+      }
+      if (path === '/user-token')
+        return reply(200, {
+          access_token: await controls.mintUserToken(json as unknown as UserTokenRequest),
+        });
+      if (path === '/reset') {
+        controls.reset();
+        return reply(200, {});
+      }
+      return reply(404, { error: `no control at ${path}` });
+    } catch (error) {
+      return reply(400, { error: (error as Error).message });
+    }
+  }
+
+  try {
+    entra = await startEntra({
+      directory,
+      keys,
+      certificate,
+      counters,
+      v1Issuer: options.v1Issuer ?? 'sts',
+      admin,
+    });
+    const running = entra;
+    vault = await startKeyVault({
+      store,
+      certificate,
+      counters,
+      tenantId: directory.tenantId,
+      authorityHost: running.authorityHost,
+      issuers: [running.issuerV1, running.issuerV2],
+      publishedKeys: () => keys.all().map((k) => publicJwk(k) as JWK),
+    });
+    const publisher = new EventPublisher(vault.url, 'local-vault', options.eventGridUrl);
+    store.onEvent((event) => publisher.publish(event));
+
+    const seedFile = stateDir ? join(stateDir, SEED_FILE) : undefined;
+    let apps: SeededApps;
+    if (seedFile && existsSync(seedFile) && !directory.isEmpty) {
+      apps = JSON.parse(readFileSync(seedFile, 'utf8')) as SeededApps;
+    } else if ((options.seed ?? 'test') === 'none') {
+      apps = {} as SeededApps;
+    } else {
+      apps = seedTenant(options.seed === 'demo' ? 'demo' : 'test', directory, store);
+      // npm start only: the seeded secrets are kept for the developer (git-ignored, mode 0600).
+      if (seedFile) writeFileSync(seedFile, JSON.stringify(apps, null, 2), { mode: 0o600 });
+    }
+
+    const tid = directory.tenantId;
+    const mintContext: MintContext = {
+      directory,
+      keys,
+      issuerV2: running.issuerV2,
+      issuerV1: running.issuerV1,
+    };
+    controls = {
+      async rotateSigningKey() {
+        const result = keys.rotate();
+        running.reloadKeys();
+        return result;
+      },
+      async retireKey(kid) {
+        const retired = keys.retire(kid);
+        if (retired) running.reloadKeys();
+        return retired;
+      },
+      currentKid: () => keys.current.kid,
+      setJwks: (mode) => running.setMode('jwks', mode),
+      setToken: (mode) => running.setMode('token', mode),
+      mintUserToken: (request) => mintUserToken(mintContext, request),
+      mintAppToken: (request) => mintAppToken(mintContext, request),
+      reset() {
+        running.setMode('jwks', 'ok');
+        running.setMode('token', 'ok');
+      },
+    };
+    const host = running.authorityHost;
+    const keyVaultUrl = vault.url;
+    const vaultServer = vault;
+    return {
+      tenantId: tid,
+      authorityHost: host,
+      authority: `${host}/${tid}`,
+      issuerV2: running.issuerV2,
+      issuerV1: running.issuerV1,
+      discoveryV2: `${host}/${tid}/v2.0/.well-known/openid-configuration`,
+      discoveryV1: `${host}/${tid}/.well-known/openid-configuration`,
+      tokenEndpointV2: `${host}/${tid}/oauth2/v2.0/token`,
+      tokenEndpointV1: `${host}/${tid}/oauth2/token`,
+      jwksUriV2: `${host}/${tid}/discovery/v2.0/keys`,
+      jwksUriV1: `${host}/${tid}/discovery/keys`,
+      keyVaultUrl,
+      caPem: ca.certPem,
+      caFile: ca.certFile,
+      adminUrl: `${host}/_test`,
+      apps,
+      directory,
+      counters,
+      controls,
+      keyVault: {
+        store,
+        setEventGridUrl: (url) => publisher.setUrl(url),
+        setSecret: (name, value, secretOptions) => ({
+          version: store.setSecret(name, value, secretOptions).version,
+        }),
+        createCertificate: (name, certOptions = {}) =>
+          store.createCertificate(name, VaultStore.defaultPolicy(certOptions), certOptions.tags),
+        async sweep() {
+          const events = store.sweep();
+          await publisher.flush();
+          return events.map((e) => publisher.toEventGrid(e));
+        },
+        flushEvents: () => publisher.flush(),
+        deliveries: publisher.deliveries,
+      },
+      productSettings() {
+        const settings: Record<string, string> = {
+          AZURE_AUTHORITY_HOST: host,
+          AZURE_TENANT_ID: tid,
+          KeyVault__DisableChallengeResourceVerification: 'true',
+          AzureAd__Instance: `${host}/`,
+          AzureAd__TenantId: tid,
+          Local__KeyVaultUrl: keyVaultUrl,
+        };
+        if (apps.product?.secret) {
+          settings.AZURE_CLIENT_ID = apps.product.appId;
+          settings.AZURE_CLIENT_SECRET = apps.product.secret;
+        }
+        return settings;
+      },
+      msalAuthorityOptions: () => ({ authority: `${host}/${tid}`, knownAuthorities: [new URL(host).host] }),
+      async stop() {
+        await publisher.flush().catch(() => undefined);
+        await Promise.all([running.close(), vaultServer.close()]);
+      },
+    };
+  } catch (error) {
+    await entra?.close();
+    await vault?.close();
+    throw error;
+  }
+}

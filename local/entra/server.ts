@@ -1,0 +1,345 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Provider } from 'oidc-provider';
+import type { Directory } from '../directory/directory.js';
+import type { ServerCertificate } from '../tls/ca.js';
+import { type AadstsError, aadsts, entraErrorBody } from './aadsts.js';
+import type { Counters } from './counters.js';
+import type { SigningKeys } from './keys.js';
+import { createTenantProvider, RESOURCE_PREFIX, type RequestState, requestState } from './provider.js';
+
+/**
+ * The HTTPS front of the Entra stand-in. It maps Entra's tenant paths to the tenant's
+ * oidc-provider, turns `scope={resource}/.default` (v2) or `resource=` (v1) into an RFC 8707
+ * resource indicator, reshapes errors as Entra sends them (AADSTS codes) and carries the test
+ * controls. The OAuth work itself is oidc-provider's.
+ */
+export type EndpointMode = 'ok' | 'fail' | 'hang';
+
+export interface EntraServerOptions {
+  directory: Directory;
+  keys: SigningKeys;
+  certificate: ServerCertificate;
+  counters: Counters;
+  /** `sts`: v1 tokens carry https://sts.windows.net/{tid}/ (as Entra); `local`: this host. */
+  v1Issuer?: 'sts' | 'local';
+  port?: number;
+  /** Test-control routes under `/_test` (loopback only). */
+  admin?: (req: IncomingMessage, res: ServerResponse, path: string, body: Buffer) => Promise<void>;
+}
+
+export interface RunningEntra {
+  authorityHost: string;
+  issuerV2: string;
+  issuerV1: string;
+  modes: { jwks: EndpointMode; token: EndpointMode };
+  setMode(endpoint: 'jwks' | 'token', mode: EndpointMode): void;
+  /** Rebuilds the provider after a signing-key change so the JWKS and signer follow. */
+  reloadKeys(): void;
+  close(): Promise<void>;
+}
+
+const MAX_BODY = 64 * 1024;
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY) {
+        reject(new Error('body too large'));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    ...headers,
+  });
+  res.end(JSON.stringify(body));
+}
+
+function clientIdOf(params: URLSearchParams, req: IncomingMessage): string | undefined {
+  const fromParam = params.get('client_id');
+  if (fromParam) return fromParam;
+  const auth = req.headers.authorization;
+  if (auth?.toLowerCase().startsWith('basic ')) {
+    const decoded = Buffer.from(auth.slice(6), 'base64').toString('utf8');
+    const i = decoded.indexOf(':');
+    if (i > 0) return decodeURIComponent(decoded.slice(0, i));
+  }
+  const assertion = params.get('client_assertion');
+  if (assertion) {
+    try {
+      const payload = JSON.parse(Buffer.from(assertion.split('.')[1] ?? '', 'base64url').toString('utf8'));
+      if (typeof payload?.sub === 'string') return payload.sub;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+function assertionThumbprint(assertion: string | null): string {
+  try {
+    const header = JSON.parse(
+      Buffer.from((assertion ?? '').split('.')[0] ?? '', 'base64url').toString('utf8'),
+    );
+    const x5t = header?.['x5t#S256'] ?? header?.x5t;
+    return typeof x5t === 'string' ? Buffer.from(x5t, 'base64url').toString('hex').toUpperCase() : '(none)';
+  } catch {
+    return '(unreadable)';
+  }
+}
+
+function isLoopback(req: IncomingMessage): boolean {
+  const address = req.socket.remoteAddress ?? '';
+  return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1';
+}
+
+export async function startEntra(options: EntraServerOptions): Promise<RunningEntra> {
+  const { directory, keys, counters } = options;
+  const tid = directory.tenantId;
+  const grantErrors = new WeakMap<object, unknown>();
+  const hanging = new Set<ServerResponse>();
+  const modes: RunningEntra['modes'] = { jwks: 'ok', token: 'ok' };
+  let authorityHost = '';
+  let issuerV1 = '';
+  let provider: Provider;
+  let handle: (req: IncomingMessage, res: ServerResponse) => void;
+
+  /** Maps oidc-provider's token endpoint errors to the AADSTS error Entra gives in the same case. */
+  function toAadsts(
+    error: unknown,
+    state: RequestState | undefined,
+    oauthError: string,
+    assertion: string | null,
+  ) {
+    const e = (error ?? {}) as {
+      error_detail?: string;
+      error_description?: string;
+      cause?: { name?: string; message?: string; code?: string };
+    };
+    const clientId = state?.clientId ?? '';
+    if (e.error_detail === 'client not found') return aadsts.unknownClient(clientId, tid);
+    if (oauthError === 'invalid_target') return aadsts.unknownResource(state?.requestedResource ?? '', tid);
+    if (oauthError === 'invalid_client' && state?.method === 'secret') {
+      return state.secretCheck === 'outside-window'
+        ? aadsts.expiredSecret(clientId)
+        : aadsts.invalidSecret(clientId);
+    }
+    if (oauthError === 'invalid_client' && state?.method === 'certificate') {
+      const cause = e.cause?.message ?? '';
+      if (/expired|not active yet|issued in the future/.test(cause)) return aadsts.assertionTimeRange(cause);
+      if (
+        e.cause?.code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' ||
+        e.cause?.code === 'ERR_JWKS_NO_MATCHING_KEY'
+      )
+        return aadsts.certificateNotRegistered(clientId, assertionThumbprint(assertion));
+      return aadsts.invalidAssertion(e.error_detail ?? cause);
+    }
+    return {
+      ...aadsts.badRequest(e.error_description ?? oauthError),
+      error: oauthError,
+    } satisfies AadstsError;
+  }
+
+  function buildProvider(): void {
+    provider = createTenantProvider({
+      directory,
+      keys,
+      authorityHost,
+      v1Issuer: issuerV1,
+      onGrantError: (ctx, error) => grantErrors.set(ctx as object, error),
+    });
+    provider.use(async (ctx, next) => {
+      await next();
+      if (ctx.oidc?.route !== 'token') return;
+      const state = requestState.getStore();
+      const body = ctx.body as Record<string, unknown> | undefined;
+      const assertion =
+        (ctx as unknown as { oidc: { params?: { client_assertion?: string } } }).oidc.params
+          ?.client_assertion ?? null;
+      if (body && typeof body.error === 'string') {
+        const mapped = toAadsts(grantErrors.get(ctx), state, body.error, assertion);
+        counters.recordToken(state?.clientId, mapped.error);
+        if (state?.method === 'certificate' && mapped.error === 'invalid_client')
+          counters.recordFailedAssertion(state.clientId);
+        ctx.status = mapped.status;
+        ctx.body = entraErrorBody(mapped, authorityHost);
+        return;
+      }
+      counters.recordToken(state?.clientId, 'success');
+      if (body && typeof body.expires_in === 'number') {
+        // Entra's response: token_type, expires_in, ext_expires_in, access_token (no scope echo).
+        const { access_token, expires_in, token_type } = body;
+        ctx.body = { token_type, expires_in, ext_expires_in: expires_in, access_token };
+      }
+    });
+    handle = provider.callback();
+  }
+
+  function entraError(res: ServerResponse, e: AadstsError, clientId?: string) {
+    counters.recordToken(clientId, e.error);
+    sendJson(res, e.status, entraErrorBody(e, authorityHost));
+  }
+
+  function hang(res: ServerResponse) {
+    hanging.add(res);
+    res.on('close', () => hanging.delete(res));
+  }
+
+  async function token(req: IncomingMessage, res: ServerResponse, v1: boolean) {
+    if (modes.token === 'hang') return hang(res);
+    const params = new URLSearchParams((await readBody(req)).toString('utf8'));
+    const clientId = clientIdOf(params, req);
+    if (modes.token === 'fail') return entraError(res, aadsts.serviceUnavailable(), clientId);
+    const grant = params.get('grant_type') ?? '';
+    if (grant !== 'client_credentials') return entraError(res, aadsts.unsupportedGrant(grant), clientId);
+    let resource: string;
+    if (v1) {
+      // v1 endpoint: `resource` names the API ("Service to service calls using client credentials", v1.0).
+      const named = params.get('resource');
+      if (!named) return entraError(res, aadsts.missingResource(), clientId);
+      resource = named;
+    } else {
+      // v2 endpoint: exactly one `{resource}/.default` scope ("OAuth 2.0 client credentials flow", scope).
+      const scope = params.get('scope')?.trim();
+      if (!scope) return entraError(res, aadsts.missingScope(), clientId);
+      const scopes = scope.split(/\s+/);
+      const only = scopes[0] ?? '';
+      if (scopes.length !== 1 || !only.endsWith('/.default'))
+        return entraError(res, aadsts.scopeNotDefault(scope), clientId);
+      resource = only.slice(0, -'/.default'.length);
+    }
+    const app = directory.findResource(resource);
+    params.delete('scope');
+    params.set('resource', `${RESOURCE_PREFIX}${app?.appId ?? 'unknown'}`);
+    const state: RequestState = {
+      method: params.has('client_assertion') ? 'certificate' : 'secret',
+      clientId,
+      requestedResource: resource,
+    };
+    // oidc-provider reads an already-parsed body from req.body.
+    (req as IncomingMessage & { body?: unknown }).body = Object.fromEntries(params);
+    req.url = `/${tid}/oauth2/v2.0/token`;
+    requestState.run(state, () => handle(req, res));
+  }
+
+  function v1Discovery(res: ServerResponse) {
+    // "OpenID Connect on the Microsoft identity platform": v1 metadata at /{tenant}/.well-known/openid-configuration.
+    sendJson(res, 200, {
+      token_endpoint: `${authorityHost}/${tid}/oauth2/token`,
+      token_endpoint_auth_methods_supported: ['client_secret_post', 'private_key_jwt', 'client_secret_basic'],
+      jwks_uri: `${authorityHost}/${tid}/discovery/keys`,
+      response_modes_supported: ['query', 'fragment', 'form_post'],
+      subject_types_supported: ['pairwise'],
+      id_token_signing_alg_values_supported: ['RS256'],
+      response_types_supported: ['code', 'id_token', 'code id_token', 'token id_token', 'token'],
+      scopes_supported: ['openid'],
+      issuer: issuerV1,
+      authorization_endpoint: `${authorityHost}/${tid}/oauth2/authorize`,
+      tenant_region_scope: null,
+      cloud_instance_name: 'local.test',
+    });
+  }
+
+  const server: Server = createServer(
+    { cert: options.certificate.certPem, key: options.certificate.keyPem },
+    async (req, res) => {
+      try {
+        const url = new URL(req.url ?? '/', 'https://localhost');
+        const path = url.pathname.replace(/\/+$/, '');
+        const method = req.method ?? 'GET';
+        if (path.startsWith('/_test')) {
+          if (!isLoopback(req))
+            return sendJson(res, 403, {
+              error: 'forbidden',
+              error_description: 'Test controls answer loopback callers only.',
+            });
+          if (!options.admin) return sendJson(res, 404, { error: 'not_found' });
+          return await options.admin(req, res, path.slice('/_test'.length), await readBody(req));
+        }
+        const segments = path.split('/').filter(Boolean);
+        const tenant = segments[0];
+        if (tenant && tenant.toLowerCase() !== tid.toLowerCase() && segments.length > 1) {
+          return sendJson(
+            res,
+            400,
+            entraErrorBody(
+              { status: 400, error: 'invalid_tenant', code: 90002, message: `Tenant '${tenant}' not found.` },
+              authorityHost,
+            ),
+          );
+        }
+        const rest = `/${segments.slice(1).join('/')}`;
+        if (method === 'POST' && rest === '/oauth2/v2.0/token') return await token(req, res, false);
+        if (method === 'POST' && rest === '/oauth2/token') return await token(req, res, true);
+        if (method === 'GET' && (rest === '/discovery/v2.0/keys' || rest === '/discovery/keys')) {
+          counters.recordJwks();
+          if (modes.jwks === 'hang') return hang(res);
+          if (modes.jwks === 'fail')
+            return sendJson(res, 500, {
+              error: 'server_error',
+              error_description: 'test control: JWKS set to fail',
+            });
+          req.url = `/${tid}/discovery/v2.0/keys`;
+          return handle(req, res);
+        }
+        if (method === 'GET' && rest === '/v2.0/.well-known/openid-configuration') {
+          req.url = '/.well-known/openid-configuration';
+          return handle(req, res);
+        }
+        if (method === 'GET' && rest === '/.well-known/openid-configuration') return v1Discovery(res);
+        sendJson(res, 404, { error: 'not_found', error_description: `No endpoint at ${path}.` });
+      } catch (error) {
+        if (!res.headersSent)
+          sendJson(res, 500, { error: 'server_error', error_description: (error as Error).message });
+        else res.end();
+      }
+    },
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  authorityHost = `https://127.0.0.1:${port}`;
+  issuerV1 = options.v1Issuer === 'local' ? `${authorityHost}/${tid}/` : `https://sts.windows.net/${tid}/`;
+  buildProvider();
+
+  const releaseHanging = () => {
+    for (const res of hanging) res.destroy();
+    hanging.clear();
+  };
+
+  return {
+    authorityHost,
+    issuerV2: `${authorityHost}/${tid}/v2.0`,
+    issuerV1,
+    modes,
+    setMode(endpoint, mode) {
+      modes[endpoint] = mode;
+      if (mode !== 'hang') releaseHanging();
+    },
+    reloadKeys: buildProvider,
+    async close() {
+      releaseHanging();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
