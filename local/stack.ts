@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { type RunningAzurite, startAzurite } from './azurite.js';
+import { type IdentityOptions, type RunningIdentity, startIdentity } from './entra/identity.js';
 import { generateKeys, type HostKeys } from './host/keys.js';
 import { loadFunctions } from './host/load.js';
 import { type RunningHost, startHost } from './host/server.js';
@@ -21,13 +22,26 @@ export interface StackOptions {
   log?: (line: string) => void;
   timers?: boolean;
   env?: NodeJS.ProcessEnv;
+  /**
+   * Identity stand-ins (local/README.md): `true` or options to start them with the stack, or a
+   * running identity to use (not stopped by the stack). Their `productSettings()` go into the
+   * environment before the functions load; `settings.Values` win.
+   */
+  identity?: boolean | IdentityOptions | RunningIdentity;
 }
 
 export interface LocalStack {
   host: RunningHost;
   azurite: RunningAzurite;
   keys: HostKeys;
+  identity?: RunningIdentity;
   stop(): Promise<void>;
+}
+
+export { type IdentityOptions, type RunningIdentity, startIdentity };
+
+function isRunningIdentity(value: StackOptions['identity']): value is RunningIdentity {
+  return typeof value === 'object' && value !== null && 'productSettings' in value;
 }
 
 export function mergeKeys(partial: Partial<HostKeys> | undefined): HostKeys {
@@ -47,10 +61,21 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
     ...(options.stateDir ? { location: join(options.stateDir, 'azurite') } : {}),
     log,
   });
+  let identity: RunningIdentity | undefined;
+  const ownsIdentity =
+    options.identity !== undefined && options.identity !== false && !isRunningIdentity(options.identity);
   try {
+    if (isRunningIdentity(options.identity)) identity = options.identity;
+    else if (options.identity) {
+      identity = await startIdentity({
+        ...(options.stateDir ? { stateDir: join(options.stateDir, 'identity') } : {}),
+        ...(typeof options.identity === 'object' ? options.identity : {}),
+      });
+    }
     // The stack owns storage: whatever local.settings.json says, the functions talk to this Azurite.
     env.AzureWebJobsStorage = azurite.connectionString;
     if (options.settings) applyValues(options.settings.Values, env);
+    if (identity) applyValues(identity.productSettings(), env);
     const keys = mergeKeys(options.settings?.Keys);
     const functions = await loadFunctions(options.functionsDir);
     const host = await startHost({
@@ -66,12 +91,15 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
       host,
       azurite,
       keys,
+      ...(identity ? { identity } : {}),
       async stop() {
         await host.close();
+        if (ownsIdentity) await identity?.stop();
         await azurite.stop();
       },
     };
   } catch (error) {
+    if (ownsIdentity) await identity?.stop();
     await azurite.stop();
     throw error;
   }

@@ -33,7 +33,9 @@ export interface IdentityOptions {
   eventGridUrl?: string;
   v1Issuer?: 'sts' | 'local';
   clock?: () => number;
-  log?: (line: string) => void;
+  /** Fixed ports (`npm start`); free ports by default. */
+  entraPort?: number;
+  keyVaultPort?: number;
 }
 
 export interface Controls {
@@ -151,6 +153,7 @@ export async function startIdentity(options: IdentityOptions = {}): Promise<Runn
       counters,
       v1Issuer: options.v1Issuer ?? 'sts',
       admin,
+      ...(options.entraPort === undefined ? {} : { port: options.entraPort }),
     });
     const running = entra;
     vault = await startKeyVault({
@@ -161,6 +164,7 @@ export async function startIdentity(options: IdentityOptions = {}): Promise<Runn
       authorityHost: running.authorityHost,
       issuers: [running.issuerV1, running.issuerV2],
       publishedKeys: () => keys.all().map((k) => publicJwk(k) as JWK),
+      ...(options.keyVaultPort === undefined ? {} : { port: options.keyVaultPort }),
     });
     const publisher = new EventPublisher(vault.url, 'local-vault', options.eventGridUrl);
     store.onEvent((event) => publisher.publish(event));
