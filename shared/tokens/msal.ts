@@ -51,7 +51,7 @@ const DEFAULT_THROTTLE_SECONDS = 60;
 const MAX_THROTTLE_SECONDS = 3600;
 const REQUEST_TIMEOUT_MS = 10_000;
 
-interface Throttle {
+export interface Throttle {
   until: number;
   status: number;
 }
@@ -114,7 +114,11 @@ class ObservingNetwork implements INetworkModule {
 const AADSTS = /AADSTS(\d{5,8})/;
 
 /** Maps what msal-node throws to a typed error (no token, key or assertion is ever in these texts). */
-export function mapMsalError(error: unknown, scope: string, network?: ObservingNetwork): unknown {
+export function mapMsalError(
+  error: unknown,
+  scope: string,
+  network?: { throttles: ReadonlyMap<string, Throttle> },
+): unknown {
   if (error instanceof TokenError) return error;
   if (error instanceof ServerError) {
     const fromText = AADSTS.exec(`${error.errorMessage} ${error.errorCode}`)?.[1];
