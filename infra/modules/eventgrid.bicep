@@ -69,4 +69,4 @@ output keyVaultTopicName string = keyVaultTopic.name
 output productTopicName string = productTopic.name
 output productTopicId string = productTopic.id
 output productTopicEndpoint string = productTopic.properties.endpoint
-output storageTopicName string = enableAuditExport ? storageTopic.name : ''
+output storageTopicName string = enableAuditExport ? storageTopicName : ''

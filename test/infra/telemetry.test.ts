@@ -45,3 +45,10 @@ describe('telemetry (Application Insights through OpenTelemetry)', () => {
     expect(await startTelemetry()).toBe(false);
   });
 });
+
+describe('the Azure Monitor distro the starter loads', () => {
+  it('exports useAzureMonitor (the lazy import resolves to the installed package)', async () => {
+    const distro = await import('@azure/monitor-opentelemetry');
+    expect(typeof distro.useAzureMonitor).toBe('function');
+  });
+});
