@@ -55,7 +55,7 @@ describe('RFC 8725 attack corpus', () => {
     expect(corpus.length).toBeGreaterThanOrEqual(40);
     const good = await mint(key, { nowSeconds: Math.floor(Date.now() / 1000), base: idp.base });
     const res = await fetch(`${stack.host.url}/api/validate`, {
-      headers: { authorization: `Bearer ${good}`, 'x-functions-key': stack.keys.host.default },
+      headers: { authorization: `Bearer ${good}`, 'x-functions-key': stack.keys.host.default ?? '' },
     });
     expect(res.status).toBe(200);
   });
@@ -92,7 +92,7 @@ describe('RFC 8725 attack corpus', () => {
       const res = await fetch(`${stack.host.url}/api/validate/${attack.policy}`, {
         method: viaBody ? 'POST' : 'GET',
         headers: {
-          'x-functions-key': stack.keys.host.default,
+          'x-functions-key': stack.keys.host.default ?? '',
           ...(viaBody
             ? { 'content-type': 'application/x-www-form-urlencoded' }
             : { authorization: `Bearer ${attack.token}` }),
