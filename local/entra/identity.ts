@@ -255,7 +255,6 @@ export async function startIdentity(options: IdentityOptions = {}): Promise<Runn
           KeyVault__DisableChallengeResourceVerification: 'true',
           AzureAd__Instance: `${host}/`,
           AzureAd__TenantId: tid,
-          Local__KeyVaultUrl: keyVaultUrl,
         };
         if (apps.product?.secret) {
           settings.AZURE_CLIENT_ID = apps.product.appId;

@@ -1,3 +1,4 @@
+import { identitySettings } from '../platform/identity-settings.js';
 import { platformSettings } from '../platform/settings.js';
 import { tokenSettings } from '../tokens/settings.js';
 import { validationSettings } from '../validation/settings.js';
@@ -6,6 +7,7 @@ import type { SettingsCatalogue } from './settings.js';
 /** Every setting the product reads. Each capability contributes its own list. */
 export const settingsCatalogue: SettingsCatalogue = [
   ...platformSettings,
+  ...identitySettings,
   ...tokenSettings,
   ...validationSettings,
 ];
