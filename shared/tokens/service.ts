@@ -1,4 +1,5 @@
-import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
+import { ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
+import { azureCredential, keyVaultClientOptions } from '../platform/azure-credential.js';
 import type { Logger } from '../platform/log.js';
 import { type CredentialProvider, TokenAcquirer } from './acquirer.js';
 import { CertificateCache } from './certificate-cache.js';
@@ -68,11 +69,10 @@ export function createTokenService(options: TokenServiceOptions = {}): TokenServ
   const config = parseTokenConfig(env);
   let credential: TokenCredential | undefined;
   const keyVaultCredential = () => {
-    credential ??= options.keyVaultCredential?.() ?? new DefaultAzureCredential();
+    credential ??= options.keyVaultCredential?.() ?? azureCredential(env);
     return credential;
   };
-  const disableChallengeResourceVerification =
-    (env.KeyVault__DisableChallengeResourceVerification ?? '').toLowerCase() === 'true';
+  const { disableChallengeResourceVerification } = keyVaultClientOptions(env);
   const assertionFor = options.assertionProvider ?? managedIdentityAssertion;
   // Providers are built once per client: their sources carry the SDK clients.
   const providers = new Map<string, CredentialProvider[]>();
