@@ -222,6 +222,13 @@ describe('POST /api/token', () => {
       expect(cold.status).toBe(503);
       expect(cold.json.error).toBe('temporarily_unavailable');
       expect(Number(cold.headers.get('retry-after'))).toBeGreaterThan(0);
+      // MSAL now replays that 5xx locally for a while: same answer, an honest Retry-After, no IdP call.
+      const requests = id.counters.tokenRequests({ clientId: id.apps.gatewayPfx.appId });
+      const replayed = await token({ scope: LEGACY, client: 'b64' });
+      expect(replayed.status).toBe(503);
+      expect(Number(replayed.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(Number(replayed.headers.get('retry-after'))).toBeLessThanOrEqual(60);
+      expect(id.counters.tokenRequests({ clientId: id.apps.gatewayPfx.appId })).toBe(requests);
     } finally {
       id.controls.setToken('ok');
     }
