@@ -1,0 +1,86 @@
+import type { GridEvent } from '../platform/registry.js';
+
+/**
+ * One audit record per delivered event, whatever its schema. Key Vault events ("Azure Key Vault as
+ * Event Grid source", Microsoft Learn) carry `Id`, `VaultName`, `ObjectType`, `ObjectName`,
+ * `Version`, `NBF`, `EXP` in `data`; their case and the number-or-string type of the dates vary, so
+ * they are read case-insensitively and normalised to ISO times.
+ */
+export interface AuditRecord {
+  eventId: string;
+  eventType: string;
+  source: string;
+  subject: string;
+  eventTime: string;
+  schema: 'EventGrid' | 'CloudEvents';
+  vaultName?: string;
+  objectType?: string;
+  objectName?: string;
+  objectVersion?: string;
+  notBefore?: string;
+  expires?: string;
+}
+
+type Json = Record<string, unknown>;
+
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function field(data: Json, name: string): unknown {
+  const key = Object.keys(data).find((k) => k.toLowerCase() === name.toLowerCase());
+  return key === undefined ? undefined : data[key];
+}
+
+function text(data: Json, name: string): string | undefined {
+  const value = field(data, name);
+  return typeof value === 'string' && value !== ''
+    ? value
+    : typeof value === 'number'
+      ? String(value)
+      : undefined;
+}
+
+/** Key Vault sends Unix seconds, as a number or a numeric string; null when the object has none. */
+function unixTime(data: Json, name: string): string | undefined {
+  const value = field(data, name);
+  const seconds =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && value.trim() !== ''
+        ? Number(value)
+        : NaN;
+  return Number.isFinite(seconds) && seconds > 0 ? new Date(seconds * 1000).toISOString() : undefined;
+}
+
+function validTime(value: unknown, fallback: Date): string {
+  const parsed = typeof value === 'string' ? Date.parse(value) : NaN;
+  return Number.isFinite(parsed) ? new Date(parsed).toISOString() : fallback.toISOString();
+}
+
+export function normalizeEvent(event: GridEvent, receivedAt: Date): AuditRecord {
+  const raw = event as unknown as Json;
+  const cloud = typeof raw.specversion === 'string';
+  const record: AuditRecord = {
+    eventId: String(raw.id ?? ''),
+    eventType: String((cloud ? raw.type : raw.eventType) ?? ''),
+    source: String((cloud ? raw.source : raw.topic) ?? ''),
+    subject: String(raw.subject ?? ''),
+    eventTime: validTime(cloud ? raw.time : raw.eventTime, receivedAt),
+    schema: cloud ? 'CloudEvents' : 'EventGrid',
+  };
+  const data = raw.data;
+  if (record.eventType.startsWith('Microsoft.KeyVault.') && isObject(data)) {
+    const details = {
+      vaultName: text(data, 'VaultName'),
+      objectType: text(data, 'ObjectType'),
+      objectName: text(data, 'ObjectName'),
+      objectVersion: text(data, 'Version'),
+      notBefore: unixTime(data, 'NBF'),
+      expires: unixTime(data, 'EXP'),
+    };
+    for (const [key, value] of Object.entries(details)) {
+      if (value !== undefined) (record as unknown as Json)[key] = value;
+    }
+  }
+  return record;
+}
