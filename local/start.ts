@@ -1,12 +1,20 @@
+import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { RunningIdentity } from './entra/identity.js';
 import { generateKeys } from './host/keys.js';
 import { PortInUseError } from './host/server.js';
 import { type LocalSettings, readLocalSettings } from './host/settings.js';
-import { startStack } from './stack.js';
+import type { LocalStack } from './stack.js';
+import { ensureCa } from './tls/ca.js';
 
-/** `npm start`: the whole product locally, with state under `.local/`, until Ctrl-C. */
+/**
+ * `npm start`: the whole product locally, with state under `.local/`, until Ctrl-C: Azurite, the
+ * Functions host and the identity stand-ins (Entra, Key Vault) with the demo tenant.
+ * Node reads NODE_EXTRA_CA_CERTS only at start, so the first process makes sure the local CA
+ * exists and runs the stack in a child process that trusts it (local/README.md, "TLS trust").
+ */
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 function argument(name: string): string | undefined {
@@ -17,6 +25,8 @@ function argument(name: string): string | undefined {
 /** `--state <dir>` and `--settings <file>` move state elsewhere (the tests use temp dirs). */
 const stateDir = resolve(argument('--state') ?? join(root, '.local'));
 const settingsFile = resolve(argument('--settings') ?? join(root, 'local.settings.json'));
+const tlsDir = join(stateDir, 'tls');
+const CHILD_MARKER = 'LOCAL_STACK_TRUSTS_CA';
 
 function portArgument(): number | undefined {
   const raw = argument('--port');
@@ -50,17 +60,79 @@ function ensureSettings(): LocalSettings {
   return settings;
 }
 
+/** The settings that point the product at the stand-ins and the demo gateway client. */
+function identityValues(identity: RunningIdentity): Record<string, string> {
+  const { apps } = identity;
+  return {
+    ...identity.productSettings(),
+    AzureAd__ClientId: apps.gateway.appId,
+    AzureAd__ClientCredentials__0__SourceType: 'KeyVault',
+    AzureAd__ClientCredentials__0__KeyVaultUrl: identity.keyVaultUrl,
+    AzureAd__ClientCredentials__0__KeyVaultCertificateName: apps.gateway.certificateName ?? '',
+    AzureAd__AllowedScopes: `${apps.api.identifierUri}/.default`,
+  };
+}
+
+/** Writes the identity values into local.settings.json (they change when `.local/` is reset). */
+function updateSettings(settings: LocalSettings, values: Record<string, string>): void {
+  const changed = Object.entries(values).some(([name, value]) => settings.Values[name] !== value);
+  if (!changed) return;
+  settings.Values = { ...settings.Values, ...values };
+  writeFileSync(settingsFile, `${JSON.stringify(settings, null, 2)}\n`, { mode: 0o600 });
+  console.log(`Pointed ${settingsFile} at the local identity stand-ins.`);
+}
+
+/** Parent: ensure the CA, then run the stack in a child that trusts it; pass signals on. */
+function runTrustingChild(): void {
+  const ca = ensureCa(tlsDir);
+  // Keep any CA the user already trusts (corporate proxy) next to ours.
+  const previous = process.env.NODE_EXTRA_CA_CERTS;
+  let bundle = ca.certFile;
+  if (previous && resolve(previous) !== ca.certFile && existsSync(previous)) {
+    bundle = join(tlsDir, 'trust-bundle.pem');
+    writeFileSync(bundle, `${readFileSync(previous, 'utf8').trim()}\n${ca.certPem}`);
+  }
+  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: bundle, LOCAL_TLS_DIR: tlsDir, [CHILD_MARKER]: ca.certFile },
+  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+}
+
 async function main(): Promise<void> {
   mkdirSync(stateDir, { recursive: true });
   const settings = ensureSettings();
   const port = portArgument();
-  const stack = await startStack({
-    functionsDir: join(root, 'dist', 'functions'),
-    stateDir,
-    settings,
-    ...(port === undefined ? {} : { port }),
+  // Loaded here, not at the top: the parent process only ensures the CA and starts this one.
+  const { startIdentity, startStack } = await import('./stack.js');
+  const identity = await startIdentity({
+    seed: 'demo',
+    stateDir: join(stateDir, 'identity'),
+    tlsDir,
+    // Fixed ports keep local.settings.json valid across restarts; --port 0 (tests) frees them all.
+    ...(port === 0 ? {} : { entraPort: 7443, keyVaultPort: 7444 }),
   });
+  let stack: LocalStack;
+  try {
+    const values = identityValues(identity);
+    updateSettings(settings, values);
+    stack = await startStack({
+      functionsDir: join(root, 'dist', 'functions'),
+      stateDir,
+      settings: { ...settings, Values: { ...settings.Values, ...values } },
+      identity,
+      ...(port === undefined ? {} : { port }),
+    });
+  } catch (error) {
+    await identity.stop();
+    throw error;
+  }
   const { host } = stack;
+  // Key Vault events go to the audit function, as an Event Grid subscription would deliver them.
+  identity.keyVault.setEventGridUrl(host.eventGridUrl('auditEvents'));
+  const { apps } = identity;
+  const ca = join(tlsDir, 'ca.pem');
   console.log(`
 Local stack is running (state in ${stateDir}).
   Functions host   ${host.url}/api/<route>
@@ -70,8 +142,22 @@ Local stack is running (state in ${stateDir}).
   Azurite          blob ${stack.azurite.blobEndpoint}  queue ${stack.azurite.queueEndpoint}  table ${stack.azurite.tableEndpoint}
   Keys             in ${settingsFile} ("Keys")
 
+Identity stand-ins (demo tenant ${identity.tenantId}; HTTPS, CA ${ca})
+  Entra            ${identity.authority}   (v2 issuer ${identity.issuerV2})
+  Key Vault        ${identity.keyVaultUrl}
+  ${apps.api.displayName.padEnd(34)} ${apps.api.appId}  ${apps.api.identifierUri ?? ''}
+  ${apps.apiV1.displayName.padEnd(34)} ${apps.apiV1.appId}  ${apps.apiV1.identifierUri ?? ''}
+  ${apps.gateway.displayName.padEnd(34)} ${apps.gateway.appId}  certificate "${apps.gateway.certificateName}" in Key Vault
+  ${apps.gatewayPfx.displayName.padEnd(34)} ${apps.gatewayPfx.appId}  certificate "${apps.gatewayPfx.certificateName}" (PFX)
+  ${apps.secretClient.displayName.padEnd(34)} ${apps.secretClient.appId}  secret (azpacr 1)
+  ${apps.dcr.displayName.padEnd(34)} ${apps.dcr.appId}  secret ends ${apps.dcr.secretEnd}
+  Secrets of the demo apps: ${join(stateDir, 'identity', 'seeded-apps.json')}
+
 Try:
   curl -s ${host.url}/api/health
+  curl -s --cacert ${ca} ${identity.tokenEndpointV2} \\
+    -d grant_type=client_credentials -d client_id=${apps.secretClient.appId} \\
+    --data-urlencode client_secret=${apps.secretClient.secret} -d scope=${apps.api.identifierUri}/.default
 
 Press Ctrl-C to stop.
 `);
@@ -81,13 +167,18 @@ Press Ctrl-C to stop.
     stopping = true;
     console.log(`\n${signal} received, stopping...`);
     await stack.stop();
+    await identity.stop();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof PortInUseError ? error.message : error);
-  process.exit(1);
-});
+if (process.env[CHILD_MARKER] !== resolve(tlsDir, 'ca.pem')) {
+  runTrustingChild();
+} else {
+  main().catch((error: unknown) => {
+    console.error(error instanceof PortInUseError ? error.message : error);
+    process.exit(1);
+  });
+}
