@@ -1,0 +1,205 @@
+import { createSign } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { createLocalJWKSet, jwtVerify } from 'jose';
+import jwt from 'jsonwebtoken';
+import { JwksClient } from 'jwks-rsa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalStack, startStack } from '../../local/stack.js';
+import { registerHttp } from '../../shared/platform/registry.js';
+import { createFetchJson } from '../../shared/validation/http-json.js';
+import { KeySetRegistry } from '../../shared/validation/keys.js';
+import { Verifier } from '../../shared/validation/verifier.js';
+import {
+  API_CLIENT_ID,
+  type FakeIdp,
+  makePolicy,
+  mint,
+  newKey,
+  type SigningPair,
+  startFakeIdp,
+  TENANT,
+} from '../unit/validation/fake-idp.js';
+
+/**
+ * `npm run bench`: the issue's benchmarks, all measured in one run and printed as ratios. Nothing
+ * here asserts a speed; the goals are printed next to the measurements.
+ *   1. cold verify (cache off) vs raw jose.jwtVerify, same key and token shape   (goal >= 0.8x)
+ *   2. cache-hit verify ops/s
+ *   3. HTTP /api/validate vs the host's no-op function, autocannon               (goal >= 0.9x)
+ *   4. HTTP /api/validate vs jsonwebtoken + jwks-rsa minimal server              (goal >= 2x)
+ *   5. RSS after N distinct valid tokens with the default caps (cap + 20%)
+ */
+const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
+const TOKENS = Number(process.env.BENCH_TOKENS ?? 100_000);
+const CONNECTIONS = 20;
+
+let idp: FakeIdp;
+let key: SigningPair;
+let token: string;
+let stack: LocalStack;
+let baseline: Server;
+const lines: string[] = [];
+const report = (line: string) => {
+  lines.push(line);
+  console.log(line);
+};
+
+function newVerifier(maxEntries: number, maxBytes = 16 * 1024 * 1024) {
+  const keySets = new KeySetRegistry({
+    fetchJson: createFetchJson(),
+    clock: Date.now,
+    refreshMs: 43_200_000,
+    unknownKidRefreshMs: 300_000,
+    lastKnownGoodMs: 86_400_000,
+  });
+  return new Verifier({ keySets, clock: Date.now, cache: { maxEntries, maxBytes } });
+}
+
+async function opsPerSecond(fn: () => Promise<unknown>, seconds = 2): Promise<number> {
+  for (let i = 0; i < 200; i++) await fn();
+  const end = performance.now() + seconds * 1000;
+  let n = 0;
+  const start = performance.now();
+  while (performance.now() < end) {
+    for (let i = 0; i < 50; i++) await fn();
+    n += 50;
+  }
+  return n / ((performance.now() - start) / 1000);
+}
+
+beforeAll(async () => {
+  key = await newKey('k1');
+  idp = await startFakeIdp([key]);
+  token = await mint(key, { nowSeconds: Math.floor(Date.now() / 1000), base: idp.base });
+  const { name: _n, ...policy } = makePolicy(idp);
+  // The no-op baseline lives only in this benchmark, never in functions/.
+  registerHttp('benchNoop', {
+    route: 'bench-noop',
+    methods: ['GET'],
+    authLevel: 'function',
+    handler: async () => ({ status: 200, jsonBody: { ok: true } }),
+  });
+  stack = await startStack({
+    functionsDir: join(import.meta.dirname, '..', '..', 'functions'),
+    port: 0,
+    timers: false,
+    log: () => undefined,
+    settings: { IsEncrypted: false, Values: { Validation__Policies: JSON.stringify({ default: policy }) } },
+  });
+  // A typical Node stack: jsonwebtoken + jwks-rsa (with its cache), one HTTP server.
+  const client = new JwksClient({ jwksUri: `${idp.base}/keys`, cache: true, rateLimit: false });
+  baseline = createServer((req, res) => {
+    const raw = (req.headers.authorization ?? '').replace(/^Bearer /, '');
+    const kid = (jwt.decode(raw, { complete: true })?.header.kid as string | undefined) ?? '';
+    client
+      .getSigningKey(kid)
+      .then((signing) => {
+        const claims = jwt.verify(raw, signing.getPublicKey(), {
+          algorithms: ['RS256', 'PS256'],
+          audience: API_CLIENT_ID,
+          issuer: `${idp.base}/${TENANT}/v2.0`,
+        });
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ active: true, claims }));
+      })
+      .catch(() => {
+        res.writeHead(401).end();
+      });
+  });
+  await new Promise<void>((resolve) => baseline.listen(0, '127.0.0.1', resolve));
+}, 120_000);
+
+afterAll(async () => {
+  await new Promise<void>((resolve) => (baseline ? baseline.close(() => resolve()) : resolve()));
+  await stack?.stop();
+  await idp?.close();
+  console.log(`\nValidation benchmark summary\n${lines.join('\n')}`);
+});
+
+describe('validation benchmarks', () => {
+  it('1-2: in-process verify, cold (cache off) vs raw jose, and cache hits', async () => {
+    const policy = makePolicy(idp);
+    const cold = newVerifier(0);
+    const hot = newVerifier(10_000);
+    const jwks = createLocalJWKSet({ keys: [key.publicJwk] });
+    const options = {
+      issuer: `${idp.base}/${TENANT}/v2.0`,
+      audience: API_CLIENT_ID,
+      algorithms: ['RS256', 'PS256'],
+    };
+    expect((await cold.verify(token, policy)).cacheHit).toBe(false);
+    expect((await jwtVerify(token, jwks, options)).payload.tid).toBe(TENANT);
+    const jose = await opsPerSecond(() => jwtVerify(token, jwks, options));
+    const ours = await opsPerSecond(() => cold.verify(token, policy));
+    await hot.verify(token, policy);
+    const hits = await opsPerSecond(() => hot.verify(token, policy));
+    report(
+      `1. cold verify: ours ${ours.toFixed(0)} ops/s, jose.jwtVerify ${jose.toFixed(0)} ops/s, ratio ${(ours / jose).toFixed(2)}x (goal >= 0.8x)`,
+    );
+    report(`2. cache-hit verify: ${hits.toFixed(0)} ops/s (${(hits / jose).toFixed(1)}x raw jose)`);
+  });
+
+  it('3-4: HTTP /api/validate vs the no-op function and vs jsonwebtoken + jwks-rsa', async () => {
+    const headers = { authorization: `Bearer ${token}`, 'x-functions-key': stack.keys.host.default ?? '' };
+    const run = (url: string) => autocannon({ url, connections: CONNECTIONS, duration: DURATION, headers });
+    const warm = await fetch(`${stack.host.url}/api/validate`, { headers });
+    expect(warm.status).toBe(200);
+    const baselineUrl = `http://127.0.0.1:${(baseline.address() as { port: number }).port}/`;
+    expect((await fetch(baselineUrl, { headers })).status).toBe(200);
+    const noop = await run(`${stack.host.url}/api/bench-noop`);
+    const validate = await run(`${stack.host.url}/api/validate`);
+    const typical = await run(baselineUrl);
+    for (const [name, r] of [
+      ['no-op', noop],
+      ['validate', validate],
+      ['jsonwebtoken+jwks-rsa', typical],
+    ] as const) {
+      report(
+        `   ${name}: ${r.requests.average.toFixed(0)} req/s, p99 ${r.latency.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}`,
+      );
+    }
+    report(
+      `3. /api/validate vs host no-op: ${(validate.requests.average / noop.requests.average).toFixed(2)}x req/s (goal >= 0.9x)`,
+    );
+    report(
+      `4. /api/validate vs jsonwebtoken+jwks-rsa: ${(validate.requests.average / typical.requests.average).toFixed(2)}x req/s (goal >= 2x)`,
+    );
+    expect(validate.non2xx).toBe(0);
+  });
+
+  it(`5: memory after ${TOKENS} distinct valid tokens with the default caps`, async () => {
+    const policy = makePolicy(idp);
+    const maxBytes = 16 * 1024 * 1024;
+    const verifier = newVerifier(10_000, maxBytes);
+    await verifier.verify(token, policy);
+    (globalThis as { gc?: () => void }).gc?.();
+    const before = process.memoryUsage();
+    const enc = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+    const header = enc({ alg: 'RS256', typ: 'JWT', kid: key.kid });
+    const keyObject = (await import('node:crypto')).KeyObject.from(key.privateKey);
+    const now = Math.floor(Date.now() / 1000);
+    const base = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as Record<
+      string,
+      unknown
+    >;
+    const started = performance.now();
+    for (let i = 0; i < TOKENS; i++) {
+      const input = `${header}.${enc({ ...base, jti: `bench-${i}`, iat: now, nbf: now - 5 })}`;
+      const signature = createSign('RSA-SHA256').update(input).sign(keyObject).toString('base64url');
+      await verifier.verify(`${input}.${signature}`, policy);
+    }
+    (globalThis as { gc?: () => void }).gc?.();
+    const after = process.memoryUsage();
+    const rssGrowth = after.rss - before.rss;
+    const stats = verifier.cacheStats;
+    report(
+      `5. ${TOKENS} tokens in ${((performance.now() - started) / 1000).toFixed(0)} s: cache ${stats.entries} entries / ${(stats.bytes / 1048576).toFixed(1)} MiB (cap 10000 / 16 MiB); ` +
+        `RSS growth ${(rssGrowth / 1048576).toFixed(1)} MiB, heap growth ${((after.heapUsed - before.heapUsed) / 1048576).toFixed(1)} MiB ` +
+        `(limit cap + 20% = ${((maxBytes * 1.2) / 1048576).toFixed(1)} MiB: ${rssGrowth <= maxBytes * 1.2 ? 'within' : 'OVER'})`,
+    );
+    expect(stats.bytes).toBeLessThanOrEqual(maxBytes);
+    expect(stats.entries).toBeLessThanOrEqual(10_000);
+  });
+});
