@@ -26,6 +26,7 @@ export default defineConfig({
         test: {
           name: 'bench',
           include: ['test/bench/**/*.bench.ts'],
+          globalSetup: ['test/global-setup.ts'],
           testTimeout: 600_000,
           hookTimeout: 120_000,
         },

@@ -1,6 +1,7 @@
 import {
   AuthError,
   ConfidentialClientApplication,
+  type Configuration,
   type INetworkModule,
   type NetworkRequestOptions,
   type NetworkResponse,
@@ -60,7 +61,7 @@ export interface Throttle {
  * A fetch-based network module (as msal-node's own) that also remembers, per scope, how long MSAL
  * will replay a 429/5xx answer, so the replayed error can carry an honest Retry-After.
  */
-class ObservingNetwork implements INetworkModule {
+export class ObservingNetwork implements INetworkModule {
   readonly throttles = new Map<string, Throttle>();
 
   sendGetRequestAsync<T>(
@@ -166,10 +167,10 @@ export function mapMsalError(
   return error;
 }
 
-export const msalTokenClient: TokenClientFactory = (options) => {
-  const network = new ObservingNetwork();
+/** The msal-node configuration for one client identity and credential. */
+export function msalConfiguration(options: TokenClientOptions, network: INetworkModule): Configuration {
   const { credential } = options;
-  const app = new ConfidentialClientApplication({
+  return {
     auth: {
       clientId: options.clientId,
       authority: options.authority,
@@ -187,7 +188,11 @@ export const msalTokenClient: TokenClientFactory = (options) => {
         : { clientAssertion: () => credential.getAssertion() }),
     },
     system: { networkClient: network },
-  });
+  };
+}
+
+/** Adapts one `ConfidentialClientApplication` to the `TokenClient` port. */
+export function tokenClientOf(app: ConfidentialClientApplication, network?: ObservingNetwork): TokenClient {
   return {
     async acquire(scope, { skipCache }) {
       try {
@@ -207,4 +212,13 @@ export const msalTokenClient: TokenClientFactory = (options) => {
       }
     },
   };
+}
+
+export function createObservingNetwork(): ObservingNetwork {
+  return new ObservingNetwork();
+}
+
+export const msalTokenClient: TokenClientFactory = (options) => {
+  const network = new ObservingNetwork();
+  return tokenClientOf(new ConfidentialClientApplication(msalConfiguration(options, network)), network);
 };

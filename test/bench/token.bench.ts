@@ -1,0 +1,255 @@
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { ClientSecretCredential } from '@azure/identity';
+import { SecretClient } from '@azure/keyvault-secrets';
+import { ConfidentialClientApplication } from '@azure/msal-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningIdentity, startIdentity } from '../../local/entra/identity.js';
+import { type LocalStack, startStack } from '../../local/stack.js';
+import { registerHttp } from '../../shared/platform/registry.js';
+import { TokenAcquirer } from '../../shared/tokens/acquirer.js';
+import { parseCertificate } from '../../shared/tokens/certificate.js';
+import { CertificateCache } from '../../shared/tokens/certificate-cache.js';
+import { parseTokenConfig } from '../../shared/tokens/config.js';
+import {
+  createObservingNetwork,
+  msalConfiguration,
+  type TokenClientOptions,
+  tokenClientOf,
+} from '../../shared/tokens/msal.js';
+
+/**
+ * `npm run bench`: token acquisition figures, each beside its baseline from the same run. Nothing
+ * time-based is asserted; the only assertions check that the measured thing did what it claims.
+ */
+interface AutocannonResult {
+  requests: { average: number };
+  latency: { p50: number; p99: number };
+  non2xx: number;
+  errors: number;
+}
+type Autocannon = (options: Record<string, unknown>) => Promise<AutocannonResult>;
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+const functionsDir = fileURLToPath(new URL('../../functions', import.meta.url));
+const ITERATIONS = 20_000;
+const ROUNDS = 3;
+
+let id: RunningIdentity;
+let stack: LocalStack;
+let scope: string;
+let pem: string;
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+async function measure(
+  call: () => Promise<unknown>,
+): Promise<{ p50: number; p99: number; opsPerSec: number }> {
+  const samples = new Array<number>(ITERATIONS);
+  const started = performance.now();
+  for (let i = 0; i < ITERATIONS; i++) {
+    const t0 = performance.now();
+    await call();
+    samples[i] = performance.now() - t0;
+  }
+  const total = performance.now() - started;
+  samples.sort((a, b) => a - b);
+  return {
+    p50: percentile(samples, 50) * 1000,
+    p99: percentile(samples, 99) * 1000,
+    opsPerSec: ITERATIONS / (total / 1000),
+  };
+}
+
+const fmt = (n: number, digits = 1) => n.toFixed(digits);
+
+beforeAll(async () => {
+  id = await startIdentity();
+  const credential = new ClientSecretCredential(id.tenantId, id.apps.product.appId, id.apps.product.secret!, {
+    authorityHost: id.authorityHost,
+    disableInstanceDiscovery: true,
+  });
+  pem = (
+    await new SecretClient(id.keyVaultUrl, credential, {
+      disableChallengeResourceVerification: true,
+    }).getSecret('gateway-cert')
+  ).value!;
+  scope = `api://${id.apps.api.appId}/.default`;
+  // The no-op baseline exists only in this benchmark run.
+  registerHttp('benchNoop', {
+    route: 'bench-noop',
+    methods: ['POST'],
+    authLevel: 'function',
+    handler: async () => ({ status: 200, jsonBody: { ok: true } }),
+  });
+  stack = await startStack({
+    functionsDir,
+    port: 0,
+    log: () => undefined,
+    settings: {
+      Values: {
+        ...id.productSettings(),
+        AzureAd__ClientId: id.apps.gateway.appId,
+        AzureAd__AllowedScopes: scope,
+        AzureAd__ClientCredentials__0__SourceType: 'KeyVault',
+        AzureAd__ClientCredentials__0__KeyVaultUrl: id.keyVaultUrl,
+        AzureAd__ClientCredentials__0__KeyVaultCertificateName: 'gateway-cert',
+        Clients__burst__ClientId: id.apps.gatewayPfx.appId,
+        Clients__burst__AllowedScopes: scope,
+        Clients__burst__ClientCredentials__0__SourceType: 'KeyVault',
+        Clients__burst__ClientCredentials__0__KeyVaultUrl: id.keyVaultUrl,
+        Clients__burst__ClientCredentials__0__KeyVaultCertificateName: 'gateway-pfx',
+      },
+    },
+  });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  await id?.stop();
+});
+
+describe('token acquisition benchmark', () => {
+  it('cache hit in-process: our acquire vs bare acquireTokenByClientCredential on the same MSAL client', async () => {
+    const cert = parseCertificate('gateway-cert', { value: pem });
+    const network = createObservingNetwork();
+    let app: ConfidentialClientApplication | undefined;
+    const createClient = (options: TokenClientOptions) => {
+      app = new ConfidentialClientApplication(msalConfiguration(options, network));
+      return tokenClientOf(app, network);
+    };
+    const acquirer = new TokenAcquirer({
+      config: parseTokenConfig({
+        AzureAd__Instance: `${id.authorityHost}/`,
+        AzureAd__TenantId: id.tenantId,
+        AzureAd__ClientId: id.apps.gateway.appId,
+        AzureAd__AllowedScopes: scope,
+        AzureAd__ClientCredentials__0__SourceType: 'Path',
+        AzureAd__ClientCredentials__0__CertificateDiskPath: '(in memory)',
+      }),
+      certificates: new CertificateCache({ clock: Date.now, refreshMs: 300_000 }),
+      credentialsOf: () => [
+        {
+          kind: 'certificate',
+          source: {
+            label: 'bench',
+            current: async () => ({ version: 'v1' }),
+            material: async () => ({ value: pem }),
+          },
+        },
+      ],
+      createClient,
+      clock: Date.now,
+    });
+    const first = await acquirer.acquire('default', scope);
+    expect(first.accessToken).toMatch(/^eyJ/);
+    expect(cert.thumbprintSha256).toMatch(/^[0-9A-F]{64}$/);
+    const bare = () => app!.acquireTokenByClientCredential({ scopes: [scope] });
+    expect((await bare())?.fromCache).toBe(true);
+    const ours = () => acquirer.acquire('default', scope);
+    // Warm-up (JIT), then alternate rounds so drift hits both sides alike.
+    await measure(bare);
+    await measure(ours);
+    const runs: { bare: Awaited<ReturnType<typeof measure>>; ours: Awaited<ReturnType<typeof measure>> }[] =
+      [];
+    for (let round = 0; round < ROUNDS; round++)
+      runs.push({ bare: await measure(bare), ours: await measure(ours) });
+    const median = (pick: (r: (typeof runs)[number]) => number) => {
+      const values = runs.map(pick).sort((a, b) => a - b);
+      return values[Math.floor(values.length / 2)]!;
+    };
+    const b = {
+      p50: median((r) => r.bare.p50),
+      p99: median((r) => r.bare.p99),
+      ops: median((r) => r.bare.opsPerSec),
+    };
+    const o = {
+      p50: median((r) => r.ours.p50),
+      p99: median((r) => r.ours.p99),
+      ops: median((r) => r.ours.opsPerSec),
+    };
+    console.log(
+      [
+        `cache hit, in-process (${ITERATIONS} sequential calls x ${ROUNDS} rounds, medians):`,
+        `  bare MSAL acquireTokenByClientCredential: p50 ${fmt(b.p50)} us, p99 ${fmt(b.p99)} us, ${fmt(b.ops, 0)} ops/s`,
+        `  our acquire():                             p50 ${fmt(o.p50)} us, p99 ${fmt(o.p99)} us, ${fmt(o.ops, 0)} ops/s`,
+        `  ratio ours/bare: p50 ${fmt(o.p50 / b.p50, 2)}x, p99 ${fmt(o.p99 / b.p99, 2)}x, throughput ${fmt(o.ops / b.ops, 2)}x (goal: latency <= 1.2x)`,
+      ].join('\n'),
+    );
+  });
+
+  it('HTTP: /api/token req/s with autocannon vs a no-op function on the same host', async () => {
+    const headers = { 'content-type': 'application/json', 'x-functions-key': stack.keys.host.default ?? '' };
+    const body = JSON.stringify({ scope });
+    const warm = await fetch(`${stack.host.url}/api/token`, { method: 'POST', headers, body });
+    expect(warm.status).toBe(200);
+    const run = (path: string) =>
+      autocannon({
+        url: `${stack.host.url}${path}`,
+        method: 'POST',
+        headers,
+        body,
+        connections: 32,
+        duration: 5,
+      });
+    await run('/api/bench-noop'); // warm-up
+    const noop = await run('/api/bench-noop');
+    const tokenRun = await run('/api/token');
+    expect(noop.non2xx + tokenRun.non2xx).toBe(0);
+    console.log(
+      [
+        'HTTP on the local host (autocannon, 32 connections, 5 s):',
+        `  no-op function: ${fmt(noop.requests.average, 0)} req/s, p50 ${noop.latency.p50} ms, p99 ${noop.latency.p99} ms`,
+        `  /api/token:     ${fmt(tokenRun.requests.average, 0)} req/s, p50 ${tokenRun.latency.p50} ms, p99 ${tokenRun.latency.p99} ms`,
+        `  ratio token/no-op: ${fmt(tokenRun.requests.average / noop.requests.average, 2)}x req/s`,
+      ].join('\n'),
+    );
+  });
+
+  it('concurrency: 1,000 concurrent cold requests, counted at the stand-ins, vs bare MSAL', async () => {
+    // Baseline: 1,000 concurrent calls on a cold, bare MSAL client (no coalescing in msal-node).
+    const cert = parseCertificate('gateway-cert', { value: pem });
+    const bareApp = new ConfidentialClientApplication(
+      msalConfiguration(
+        {
+          clientId: id.apps.gateway.appId,
+          authority: `${id.authorityHost}/${id.tenantId}`,
+          credential: {
+            kind: 'certificate',
+            thumbprintSha256: cert.thumbprintSha256,
+            privateKey: cert.privateKeyPem,
+          },
+        },
+        createObservingNetwork(),
+      ),
+    );
+    id.counters.reset();
+    await Promise.all(
+      Array.from({ length: 1000 }, () => bareApp.acquireTokenByClientCredential({ scopes: [scope] })),
+    );
+    const bareIdp = id.counters.tokenRequests({ clientId: id.apps.gateway.appId });
+
+    id.counters.reset();
+    const headers = { 'content-type': 'application/json', 'x-functions-key': stack.keys.host.default ?? '' };
+    const body = JSON.stringify({ scope, client: 'burst' });
+    const started = performance.now();
+    const statuses = await Promise.all(
+      Array.from({ length: 1000 }, () =>
+        fetch(`${stack.host.url}/api/token`, { method: 'POST', headers, body }).then((r) => r.status),
+      ),
+    );
+    const elapsed = performance.now() - started;
+    const idp = id.counters.tokenRequests({ clientId: id.apps.gatewayPfx.appId });
+    const reads = id.counters.secretReads('gateway-pfx');
+    expect(statuses.every((s) => s === 200)).toBe(true);
+    console.log(
+      [
+        'concurrency, 1,000 concurrent cold requests for one scope:',
+        `  bare MSAL (in-process, no coalescing): ${bareIdp} IdP token requests`,
+        `  /api/token over HTTP:                  ${idp} IdP token request(s), ${reads} Key Vault secret read(s), all 1,000 answered 200 in ${fmt(elapsed, 0)} ms`,
+      ].join('\n'),
+    );
+  });
+});
