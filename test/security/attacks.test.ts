@@ -58,6 +58,16 @@ describe('RFC 8725 attack corpus', () => {
       headers: { authorization: `Bearer ${good}`, 'x-functions-key': stack.keys.host.default ?? '' },
     });
     expect(res.status).toBe(200);
+    // Envoy ext_authz appends the original path and keeps the original method.
+    const appended = await fetch(`${stack.host.url}/api/validate/cert/orders/42?x=1`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${good}`, 'x-functions-key': stack.keys.host.default ?? '' },
+    });
+    expect(appended.status).toBe(200);
+    const unknown = await fetch(`${stack.host.url}/api/validate/nope/orders`, {
+      headers: { authorization: `Bearer ${good}`, 'x-functions-key': stack.keys.host.default ?? '' },
+    });
+    expect(unknown.status).toBe(404);
   });
 
   it('every attack is refused by the verifier with 400/401/403', async () => {
