@@ -42,6 +42,8 @@ export interface RunningEntra {
 
 const MAX_BODY = 64 * 1024;
 
+class BodyTooLarge extends Error {}
+
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -49,8 +51,8 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY) {
-        reject(new Error('body too large'));
-        req.destroy();
+        reject(new BodyTooLarge('The request body is larger than 64 KiB.'));
+        req.resume();
         return;
       }
       chunks.push(chunk);

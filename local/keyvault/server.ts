@@ -7,7 +7,6 @@ import type { ServerCertificate } from '../tls/ca.js';
 import {
   type Attributes,
   type CertificatePolicy,
-  PKCS12,
   type SecretVersion,
   VaultError,
   type VaultStore,
@@ -135,8 +134,7 @@ export async function startKeyVault(options: KeyVaultServerOptions): Promise<Run
   async function route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const method = req.method ?? 'GET';
     const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
-    const body = method === 'GET' || method === 'DELETE' ? {} : (() => undefined)();
-    let json: Record<string, unknown> = body ?? {};
+    let json: Record<string, unknown> = {};
     if (method === 'PUT' || method === 'POST' || method === 'PATCH') {
       const raw = (await readBody(req)).toString('utf8');
       try {
@@ -336,7 +334,6 @@ export async function startKeyVault(options: KeyVaultServerOptions): Promise<Run
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   base = `https://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-  void PKCS12;
   return {
     url: base,
     async close() {
