@@ -90,7 +90,10 @@ export function createRuntime(
     keySets,
     clock,
     cache: { maxEntries, maxBytes },
-    ...(env.Validation__Instance ? { defaultInstance: env.Validation__Instance } : {}),
+    // Same cloud as token acquisition unless told otherwise (locally: the Entra stand-in).
+    ...((env.Validation__Instance ?? env.AzureAd__Instance)
+      ? { defaultInstance: env.Validation__Instance ?? env.AzureAd__Instance }
+      : {}),
   });
   let tables: { denylist: ReturnType<typeof tableClient>; usage: ReturnType<typeof tableClient> };
   try {

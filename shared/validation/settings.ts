@@ -75,8 +75,8 @@ export const validationSettings: SettingsCatalogue = [
   {
     name: 'Validation__Instance',
     description:
-      'Entra authority host used to build the OIDC discovery URLs of every policy without its own.',
-    default: 'https://login.microsoftonline.com/',
+      'Entra authority host for the OIDC discovery URLs of every policy without its own `instance`; `https://login.microsoftonline.com/` when neither is set.',
+    default: '`AzureAd__Instance`',
     deploy: 'optional',
   },
   {
