@@ -178,6 +178,12 @@ if (process.env[CHILD_MARKER] !== resolve(tlsDir, 'ca.pem')) {
   runTrustingChild();
 } else {
   main().catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException)?.code === 'EADDRINUSE') {
+      console.error(
+        `${(error as Error).message}: the identity stand-ins use ports 7443 (Entra) and 7444 (Key Vault). Stop what holds them, or run with --port 0 for free ports.`,
+      );
+      process.exit(1);
+    }
     console.error(error instanceof PortInUseError ? error.message : error);
     process.exit(1);
   });
