@@ -76,6 +76,11 @@ export function createRuntime(
       problems.push(`Validation__CaFile: cannot read ${env.Validation__CaFile}`);
     }
   }
+  for (const setting of ['Validation__IntrospectionPolicy', 'Validation__IntrospectionCallerPolicy']) {
+    const name = env[setting];
+    if (name && policies.size > 0 && !policies.has(name))
+      problems.push(`${setting}: no policy named "${name}"`);
+  }
   if (problems.length > 0) return { ok: false, problems };
 
   const keySets = new KeySetRegistry({
@@ -122,6 +127,9 @@ export function createRuntime(
     usage,
     clock,
     introspectionPolicy: env.Validation__IntrospectionPolicy ?? 'default',
+    ...(env.Validation__IntrospectionCallerPolicy
+      ? { callerPolicy: env.Validation__IntrospectionCallerPolicy }
+      : {}),
     log,
   });
   return { ok: true, service, usage, usageStore };

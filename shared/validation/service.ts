@@ -28,6 +28,11 @@ export interface ServiceOptions {
   clock: () => number;
   /** Policy for introspection and revocation. */
   introspectionPolicy?: string;
+  /**
+   * Optional caller authentication for introspection and revocation, on top of the function key:
+   * the caller presents its own bearer token, which must pass this policy (RFC 7662 §2.1).
+   */
+  callerPolicy?: string;
   log?: Logger;
 }
 
@@ -110,6 +115,8 @@ export class ValidationService {
 
   /** RFC 7662. Inactive (for any reason but an outage) is exactly {"active":false}. */
   async introspect(source: TokenSource): Promise<PlainResponse> {
+    const denied = await this.#authenticateCaller(source);
+    if (denied) return denied;
     const form = this.#form(source);
     if (!form) return oauthError(400, 'invalid_request', 'form body with a token parameter required');
     const policy = this.#introspectionPolicy();
@@ -129,6 +136,8 @@ export class ValidationService {
 
   /** RFC 7009: genuine tokens go on the denylist until their exp; anything else is a 200 no-op. */
   async revoke(source: TokenSource): Promise<PlainResponse> {
+    const denied = await this.#authenticateCaller(source);
+    if (denied) return denied;
     const form = this.#form(source);
     if (!form) return oauthError(400, 'invalid_request', 'form body with a token parameter required');
     const policy = this.#introspectionPolicy();
@@ -157,6 +166,23 @@ export class ValidationService {
       tid: verified.claims.tid,
     });
     return ok;
+  }
+
+  /** undefined when the caller may proceed; a 401/403 (RFC 6750) or 503 otherwise. */
+  async #authenticateCaller(source: TokenSource): Promise<PlainResponse | undefined> {
+    const name = this.#options.callerPolicy;
+    if (!name) return undefined;
+    const policy = this.#options.policies.get(name);
+    if (!policy) return oauthError(503, 'temporarily_unavailable', 'caller policy not configured', 60);
+    const match = /^\s*bearer\s+(\S+)\s*$/i.exec(source.authorization ?? '');
+    if (!match?.[1]) return noTokenResponse(policy.realm);
+    try {
+      await this.check(match[1], policy);
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof ValidationFailure)) throw error;
+      return validateFailure(error, policy, policy.realm);
+    }
   }
 
   #form(source: TokenSource): URLSearchParams | undefined {

@@ -148,6 +148,12 @@ export const validationSettings: SettingsCatalogue = [
     deploy: 'optional',
   },
   {
+    name: 'Validation__IntrospectionCallerPolicy',
+    description:
+      'Optional: callers of `/api/introspect` and `/api/revoke` must also present their own bearer token, valid under this policy (e.g. one requiring an app role).',
+    deploy: 'optional',
+  },
+  {
     name: 'Validation__Usage__FlushSeconds',
     description: 'How often usage counters are written (in batches) to the `usage` table.',
     default: '5',

@@ -26,7 +26,7 @@ let now = Date.UTC(2026, 0, 1, 12);
 const clock = () => now;
 const written: UsageRecord[][] = [];
 
-function service(overrides: Partial<PolicyInput> = {}) {
+function service(overrides: Partial<PolicyInput> = {}, callerPolicy?: string) {
   const keySets = new KeySetRegistry({
     fetchJson: createFetchJson(),
     clock,
@@ -67,6 +67,7 @@ function service(overrides: Partial<PolicyInput> = {}) {
       denylist: new Denylist({ store, clock, refreshMs: 10_000 }),
       usage,
       clock,
+      ...(callerPolicy ? { callerPolicy } : {}),
     }),
   };
 }
@@ -206,6 +207,18 @@ describe('introspection and revocation', () => {
     const inactive = await svc.introspect(form({ token: 'garbage' }));
     expect([inactive.status, inactive.body]).toEqual([200, '{"active":false}']);
     expect((await svc.introspect(src({}))).status).toBe(400);
+  });
+
+  it('optional caller authentication: the caller token must pass the caller policy', async () => {
+    const { svc } = service({}, 'strict');
+    const subject = await token();
+    const noCaller = await svc.introspect(form({ token: subject }));
+    expect([noCaller.status, noCaller.headers['www-authenticate']]).toEqual([401, 'Bearer realm="api"']);
+    const weak = await svc.revoke({ ...form({ token: subject }), authorization: `Bearer ${await token()}` });
+    expect(weak.status).toBe(418); // strict policy: role Admin required, failedValidationStatus 418
+    const admin = `Bearer ${await token({ roles: ['Admin'] })}`;
+    const ok = await svc.introspect({ ...form({ token: subject }), authorization: admin });
+    expect(JSON.parse(ok.body).active).toBe(true);
   });
 
   it('RFC 7009: revoked tokens are rejected; garbage gets 200 and stores nothing', async () => {
