@@ -135,8 +135,9 @@ export class TokenAcquirer {
     skipCache: boolean,
   ): Promise<{ handle: Handle; result: TokenResult }> {
     let retries = 0;
+    let rejected: Handle | undefined;
     for (;;) {
-      const handle = await this.handleFor(client, retries > 0);
+      const handle = await this.handleFor(client, retries > 0, rejected?.key);
       try {
         return {
           handle,
@@ -158,12 +159,17 @@ export class TokenAcquirer {
           credential: handle.credential,
         });
         this.handles.delete(handle.key);
+        rejected = handle;
       }
     }
   }
 
-  /** The MSAL client for the client's current credential (rebuilt when the certificate version changes). */
-  private async handleFor(client: ClientConfig, force: boolean): Promise<Handle> {
+  /**
+   * The MSAL client for the client's current credential (rebuilt when the certificate version
+   * changes). After a rejection (`rejectedKey`), when the reload finds no newer version, the
+   * previous version is used if still valid: the auto-renewal gap, before Entra knows the new key.
+   */
+  private async handleFor(client: ClientConfig, force: boolean, rejectedKey?: string): Promise<Handle> {
     const providers = this.options.credentialsOf(client);
     let lastError: unknown = new TokenError(
       'client_misconfigured',
@@ -184,8 +190,21 @@ export class TokenAcquirer {
             client,
           );
         }
-        const cert = await this.options.certificates.get(provider.source, { force });
-        const key = `${client.name}\n${cert.label}\n${cert.version}`;
+        let cert = await this.options.certificates.get(provider.source, { force });
+        const previous = this.options.certificates.previousOf(provider.source);
+        if (rejectedKey === handleKey(client, cert) && previous) {
+          this.options.logger?.warn(
+            'The identity provider does not accept the current certificate version; using the previous one',
+            {
+              client: client.name,
+              certificate: cert.label,
+              rejected: cert.version,
+              previous: previous.version,
+            },
+          );
+          cert = previous;
+        }
+        const key = handleKey(client, cert);
         return this.cachedHandle(
           key,
           `${cert.label} version ${cert.version}`,
@@ -316,6 +335,10 @@ export class TokenAcquirer {
       })
       .finally(() => this.refreshing.delete(key));
   }
+}
+
+function handleKey(client: ClientConfig, cert: LoadedCertificate): string {
+  return `${client.name}\n${cert.label}\n${cert.version}`;
 }
 
 function certificateCredential(client: ClientConfig, cert: LoadedCertificate) {

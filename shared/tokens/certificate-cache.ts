@@ -27,6 +27,8 @@ export interface CertificateCacheOptions {
 
 interface Entry {
   cert: LoadedCertificate;
+  /** The version used before the current one: the fallback while the IdP does not know the new one yet. */
+  previous?: LoadedCertificate;
   checkedAt: number;
   forcedAt: number;
 }
@@ -79,6 +81,17 @@ export class CertificateCache {
     return entry.cert;
   }
 
+  /**
+   * The version in use before the current one, while still valid. Key Vault auto-renewal creates a
+   * version Entra does not know until its public key is uploaded; until then the old one still works.
+   */
+  previousOf(source: CertificateSource): LoadedCertificate | undefined {
+    const previous = this.entries.get(source.label)?.previous;
+    if (!previous) return undefined;
+    const now = this.options.clock();
+    return now >= previous.notBefore.getTime() && now <= previous.notAfter.getTime() ? previous : undefined;
+  }
+
   /** Drops everything (tests, configuration reload). */
   clear(): void {
     this.entries.clear();
@@ -115,7 +128,12 @@ export class CertificateCache {
     };
     assertValidAt(label, cert, new Date(this.options.clock()));
     this.entries.delete(source.label);
-    this.entries.set(source.label, { cert, checkedAt: now, forcedAt: entry?.forcedAt ?? 0 });
+    this.entries.set(source.label, {
+      cert,
+      checkedAt: now,
+      forcedAt: entry?.forcedAt ?? 0,
+      ...(entry ? { previous: entry.cert } : {}),
+    });
     while (this.entries.size > this.options.maxEntries) {
       const oldest = this.entries.keys().next().value;
       if (oldest === undefined) break;

@@ -127,6 +127,25 @@ describe('token acquirer', () => {
     expect(last?.kind === 'certificate' && last.thumbprintSha256).toBe(v2.thumbprintSha256);
   });
 
+  it('auto-renewal gap: a new version the IdP does not know yet falls back to the previous one', async () => {
+    const { acquirer, idp, source, clock } = setup();
+    await acquirer.acquire(undefined, SCOPE);
+    // Key Vault renews; the directory still only knows v1.
+    source.addVersion('v2', { value: v2.pem });
+    clock.advance(301_000);
+    // Past the TTL: this fetch still uses v1 and re-checks Key Vault in the background.
+    await acquirer.acquire(undefined, OTHER);
+    await tick();
+    expect(idp.failedAssertions).toBe(0);
+    // The first scope's token has expired: the next request needs the IdP, with v2 first.
+    clock.advance(3_600_000);
+    const result = await acquirer.acquire(undefined, SCOPE);
+    expect(result.cache).toBe('miss');
+    expect(idp.failedAssertions).toBe(1);
+    const last = idp.credentials.at(-1);
+    expect(last?.kind === 'certificate' && last.thumbprintSha256).toBe(v1.thumbprintSha256);
+  });
+
   it('retries at most once per request: a credential the IdP never accepts gives 502-class idp_rejected', async () => {
     const { acquirer, idp } = setup();
     idp.registered.clear();
