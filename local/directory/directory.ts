@@ -169,7 +169,7 @@ export class Directory {
     return this.apps.size === 0;
   }
 
-  /** Called after every change (the Entra stand-in drops cached client metadata). */
+  /** Called after every change, for stand-ins that keep state derived from the directory. */
   onChange(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

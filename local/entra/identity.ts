@@ -90,8 +90,7 @@ export interface RunningIdentity {
 
 const SEED_FILE = 'seeded-apps.json';
 
-async function readJson(req: IncomingMessage, body: Buffer): Promise<Record<string, unknown>> {
-  void req;
+function readJson(body: Buffer): Record<string, unknown> {
   if (body.length === 0) return {};
   return JSON.parse(body.toString('utf8')) as Record<string, unknown>;
 }
@@ -117,7 +116,7 @@ export async function startIdentity(options: IdentityOptions = {}): Promise<Runn
       res.end(JSON.stringify(value));
     };
     try {
-      const json = await readJson(req, body);
+      const json = readJson(body);
       if (req.method === 'GET' && path === '/counters') return reply(200, counters.snapshot());
       if (req.method !== 'POST') return reply(405, { error: 'use POST' });
       if (path === '/rotate-signing-key') return reply(200, await controls.rotateSigningKey());
