@@ -19,6 +19,8 @@ export interface KeyVaultOptions {
 // A token request is on the caller's critical path: fail over to the cached certificate or a 503
 // quickly rather than wait through the SDK's default retries (3, exponential from 800 ms).
 const retryOptions = { maxRetries: 1, retryDelayInMs: 200, maxRetryDelayInMs: 1000 };
+/** The SDK has no request timeout by default: a hanging vault must not hang token requests. */
+const TIMEOUT_MS = 10_000;
 
 interface RestLike {
   name?: string;
@@ -60,7 +62,9 @@ export function keyVaultSource(
     label,
     async current() {
       try {
-        const cert = await certificates.getCertificate(certificateName);
+        const cert = await certificates.getCertificate(certificateName, {
+          abortSignal: AbortSignal.timeout(TIMEOUT_MS),
+        });
         const version = cert.properties.version;
         if (!version)
           throw new TokenError('certificate_invalid', `Certificate ${label}: Key Vault returned no version`);
@@ -76,7 +80,10 @@ export function keyVaultSource(
     },
     async material(version) {
       try {
-        const secret = await secrets.getSecret(certificateName, { version });
+        const secret = await secrets.getSecret(certificateName, {
+          version,
+          abortSignal: AbortSignal.timeout(TIMEOUT_MS),
+        });
         if (!secret.value)
           throw new TokenError('certificate_invalid', `Certificate ${label}: the secret has no value`);
         return {
