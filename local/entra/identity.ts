@@ -172,6 +172,10 @@ export async function startIdentity(options: IdentityOptions = {}): Promise<Runn
     let apps: SeededApps;
     if (seedFile && existsSync(seedFile) && !directory.isEmpty) {
       apps = JSON.parse(readFileSync(seedFile, 'utf8')) as SeededApps;
+    } else if (!directory.isEmpty) {
+      throw new Error(
+        `${stateDir ?? 'The state folder'} holds a directory but no ${SEED_FILE}; delete the folder to seed a new tenant.`,
+      );
     } else if ((options.seed ?? 'test') === 'none') {
       apps = {} as SeededApps;
     } else {

@@ -220,6 +220,16 @@ export function createTenantProvider(options: TenantProviderOptions): Provider {
     return result === 'ok';
   };
 
+  // Assertions name the token endpoint they are sent to as `aud`, v1 or v2 ("Microsoft identity
+  // platform application authentication certificate credentials"); the v1 endpoint is served by
+  // the same provider, so its URL is an accepted audience too.
+  const contextPrototype = (provider as unknown as { OIDCContext: { prototype: Record<string, unknown> } })
+    .OIDCContext.prototype;
+  const expectedAudience = contextPrototype.clientJwtAuthExpectedAudience as (this: unknown) => Set<string>;
+  contextPrototype.clientJwtAuthExpectedAudience = function audiences(this: unknown) {
+    return expectedAudience.call(this).add(`${authorityHost}/${tid}/oauth2/token`);
+  };
+
   provider.on('grant.error', (ctx: unknown, error: unknown) => options.onGrantError(ctx, error));
   provider.on('server_error', (ctx: unknown, error: unknown) => options.onGrantError(ctx, error));
   return provider;

@@ -231,6 +231,40 @@ describe('Entra stand-in: client credentials', () => {
     });
   });
 
+  it('serves the v1 token endpoint with a certificate assertion addressed to it', async () => {
+    const seeded = id.apps.gatewayPfx;
+    const created = id.keyVault.createCertificate('v1-assertion', { contentType: 'application/x-pem-file' });
+    id.directory.addKey(seeded.appId, created.certPem);
+    const der = Buffer.from(created.certPem.replace(/-----[^-]+-----|\s/g, ''), 'base64');
+    const signed = await new SignJWT({
+      aud: id.tokenEndpointV1,
+      iss: seeded.appId,
+      sub: seeded.appId,
+      jti: randomUUID(),
+    })
+      .setProtectedHeader({
+        alg: 'RS256',
+        typ: 'JWT',
+        x5t: createHash('sha1').update(der).digest('base64url'),
+      })
+      .setIssuedAt()
+      .setExpirationTime('10m')
+      .sign(await importPKCS8(created.keyPem, 'RS256'));
+    const { status, body } = await post(id.tokenEndpointV1, {
+      grant_type: 'client_credentials',
+      client_id: seeded.appId,
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+      client_assertion: signed,
+      resource: 'api://legacy-api',
+    });
+    expect(status).toBe(200);
+    expect(decodeJwt(body.access_token as string)).toMatchObject({
+      appid: seeded.appId,
+      appidacr: '2',
+      ver: '1.0',
+    });
+  });
+
   it('accepts client_secret_basic and leaves roles out when none are granted', async () => {
     const basic = Buffer.from(`${id.apps.product.appId}:${id.apps.product.secret}`).toString('base64');
     const response = await fetch(id.tokenEndpointV2, {
