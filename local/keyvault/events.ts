@@ -31,9 +31,12 @@ export interface Delivery {
   detail?: string;
 }
 
+const MAX_DELIVERIES = 200;
+
 export class EventPublisher {
   private url: string | undefined;
   private pending = new Set<Promise<void>>();
+  /** The latest webhook answers, for tests; bounded (npm start runs for days). */
   readonly deliveries: Delivery[] = [];
 
   constructor(
@@ -70,6 +73,12 @@ export class EventPublisher {
     };
   }
 
+  private record(delivery: Delivery): void {
+    this.deliveries.push(delivery);
+    if (this.deliveries.length > MAX_DELIVERIES)
+      this.deliveries.splice(0, this.deliveries.length - MAX_DELIVERIES);
+  }
+
   publish(event: VaultEvent): void {
     const url = this.url;
     if (!url) return;
@@ -83,9 +92,9 @@ export class EventPublisher {
           signal: AbortSignal.timeout(30_000), // Event Grid waits 30 s for a webhook
         });
         await response.arrayBuffer();
-        this.deliveries.push({ event: gridEvent, status: response.status });
+        this.record({ event: gridEvent, status: response.status });
       } catch (error) {
-        this.deliveries.push({ event: gridEvent, status: 'error', detail: (error as Error).message });
+        this.record({ event: gridEvent, status: 'error', detail: (error as Error).message });
       }
     })();
     this.pending.add(delivery);
