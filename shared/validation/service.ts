@@ -14,7 +14,7 @@ import {
 } from './responses.js';
 import { type Denylist, revocationKey } from './revocation.js';
 import type { UsageRecorder } from './usage.js';
-import { tokenHash, type VerifiedToken, type Verifier } from './verifier.js';
+import type { VerifiedToken, Verifier } from './verifier.js';
 
 /**
  * The three gateway operations over one verifier: validate (policy checks + revocation + usage),
@@ -53,8 +53,6 @@ export async function tokenSourceOf(request: RequestLike): Promise<TokenSource> 
     body: hasBody ? await request.text() : undefined,
   };
 }
-
-const DEFAULT_REALM = 'api';
 
 export class ValidationService {
   readonly #options: ServiceOptions;
@@ -160,7 +158,7 @@ export class ValidationService {
       typeof verified.claims.exp === 'number'
         ? verified.claims.exp
         : Math.floor(this.#options.clock() / 1000) + 86_400;
-    await denylist.revoke({ key: revocationKey(verified.claims, verified.hash ?? tokenHash(token)), exp });
+    await denylist.revoke({ key: revocationKey(verified.claims, verified.hash), exp });
     this.#options.log?.info('Token revoked', {
       clientId: clientIdOf(verified.claims),
       tid: verified.claims.tid,
@@ -205,5 +203,3 @@ export class ValidationService {
     this.#options.usage.record(tid, client, policy.name, ok);
   }
 }
-
-export { DEFAULT_REALM };
