@@ -212,7 +212,6 @@ describe('validation benchmarks', () => {
     }
     gc();
     const after = process.memoryUsage();
-    const rssGrowth = after.rss - before.rss;
     // RSS also moves with pages V8 returns from earlier tests, so the verdict uses the heap growth
     // (after a full gc), which is where the cache lives; both are printed.
     const heapGrowth = after.heapUsed + after.external - (before.heapUsed + before.external);
