@@ -35,6 +35,12 @@ interface CachedToken {
   metadataUrl: string;
 }
 
+interface IssuerRoute {
+  version: '1.0' | '2.0';
+  tenant: string;
+  metadataUrl: string;
+}
+
 const B64URL = /^[A-Za-z0-9_-]+$/;
 const DEFAULT_INSTANCE = 'https://login.microsoftonline.com/';
 
@@ -121,7 +127,10 @@ export class Verifier {
       const claims = cached.claims;
       const version = tokenVersion(claims) as '1.0' | '2.0';
       // A cached signature only counts if this policy would trust the same issuer key set.
-      if (this.#issuerRoute(claims, policy)?.metadataUrl === cached.metadataUrl) {
+      const route = this.#issuerRoute(claims, policy);
+      if (route.metadataUrl === cached.metadataUrl) {
+        // This policy may name its own issuer template: the issuer check runs on a hit too.
+        await this.#checkIssuer(claims, policy, route);
         checkTimes(claims, policy, Math.floor(nowMs / 1000));
         return { claims, hash, version, cacheHit: true };
       }
@@ -148,10 +157,7 @@ export class Verifier {
     const route = this.#issuerRoute(claims, policy);
     const version = route.version;
     const keySet = this.#options.keySets.get(route.metadataUrl);
-    const snapshot = await keySet.current();
-    const issuerTemplate = (version === '1.0' ? policy.issuers.v1 : policy.issuers.v2) ?? snapshot.issuer;
-    const expectedIssuer = issuerTemplate.replaceAll('{tenantid}', route.tenant);
-    if (claims.iss !== expectedIssuer) throw invalidToken('issuer not accepted');
+    await this.#checkIssuer(claims, policy, route);
 
     const key = await keySet.keyFor(kid);
     if (!key) throw invalidToken('signing key not found');
@@ -180,6 +186,14 @@ export class Verifier {
       this.#cache.set(hash, { claims, metadataUrl: route.metadataUrl }, bytes, claims.exp * 1000);
     }
     return { claims, hash, version, cacheHit: false };
+  }
+
+  /** `iss` must equal the policy's issuer template, else the discovery document's, with `{tenantid}` = `tid`. */
+  async #checkIssuer(claims: Claims, policy: Policy, route: IssuerRoute): Promise<void> {
+    const explicit = route.version === '1.0' ? policy.issuers.v1 : policy.issuers.v2;
+    const template = explicit ?? (await this.#options.keySets.get(route.metadataUrl).current()).issuer;
+    if (claims.iss !== template.replaceAll('{tenantid}', route.tenant))
+      throw invalidToken('issuer not accepted');
   }
 
   /** Which configured issuer would vouch for these (unverified) claims, from `ver` and `tid` only. */

@@ -310,6 +310,9 @@ describe('verifier rules (table-driven)', () => {
     await expect(v.verify(token, makePolicy(idp, { versions: ['1.0'] }))).rejects.toMatchObject({
       status: 401,
     });
+    await expect(
+      v.verify(token, makePolicy(idp, { issuers: { v2: 'https://other.example/{tenantid}' } })),
+    ).rejects.toMatchObject({ description: 'issuer not accepted' });
     nowMs += 200_000;
     try {
       await expect(v.verify(token, makePolicy(idp))).rejects.toMatchObject({ description: 'token expired' });
