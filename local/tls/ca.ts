@@ -57,7 +57,14 @@ export function ensureCa(dir: string): LocalCa {
   cert.serialNumber = serial();
   cert.validity.notBefore = new Date(Date.now() - 60_000);
   cert.validity.notAfter = new Date(Date.now() + 5 * 365 * 24 * 3600 * 1000);
-  const subject = [{ name: 'commonName', value: 'Entra gateway plumbing local CA (test only)' }];
+  // A name of its own: two local CAs in one trust bundle (npm start inside the test run, two clones)
+  // must not share a subject, or TLS picks the wrong issuer and the signature check fails.
+  const subject = [
+    {
+      name: 'commonName',
+      value: `Entra gateway plumbing local CA ${randomBytes(4).toString('hex')} (test only)`,
+    },
+  ];
   cert.setSubject(subject);
   cert.setIssuer(subject);
   cert.setExtensions([

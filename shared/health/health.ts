@@ -25,6 +25,14 @@ export interface HealthOptions {
   now?: () => number;
 }
 
+/** fetch() reports every network failure as "fetch failed"; the reason is in `cause`. */
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
+  const reason = cause?.code ?? cause?.message;
+  return reason ? `${error.message} (${String(reason)})` : error.message;
+}
+
 async function runCheck(check: DependencyCheck, timeoutMs: number, now: () => number): Promise<CheckResult> {
   const started = now();
   const controller = new AbortController();
@@ -39,7 +47,7 @@ async function runCheck(check: DependencyCheck, timeoutMs: number, now: () => nu
     await Promise.race([check.probe(controller.signal), timeout]);
     return { name: check.name, status: 'healthy', latencyMs: now() - started };
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = describe(error);
     // Error texts from SDKs can carry URLs with signatures; keep one redacted line.
     const firstLine = redactText(message.split('\n')[0] ?? '').slice(0, 200);
     return { name: check.name, status: 'unhealthy', latencyMs: now() - started, error: firstLine };

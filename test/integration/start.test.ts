@@ -53,13 +53,28 @@ describe('npm start (dist/local/start.js)', () => {
     expect(output).toMatch(/curl -s http:\/\/127\.0\.0\.1:\d+\/api\/health/);
     const response = await fetch(url ?? '');
     expect(response.status).toBe(200);
-    expect(((await response.json()) as Record<string, unknown>).checks).toEqual([
-      expect.objectContaining({ name: 'storage', status: 'healthy' }),
+    const report = (await response.json()) as { checks: { name: string; status: string }[] };
+    expect(report.checks.map((c) => c.name)).toEqual([
+      'storage',
+      'identityProvider',
+      expect.stringMatching(/^keyVault:/),
     ]);
+    expect(report.checks.every((c) => c.status === 'healthy')).toBe(true);
 
     const settings = JSON.parse(readFileSync(settingsFile, 'utf8'));
     expect(settings.Keys.master.length).toBeGreaterThan(20);
     expect(existsSync(join(temp, 'state', 'azurite'))).toBe(true);
+
+    // The demo tenant is wired: the gateway client gets a certificate-authenticated token.
+    const token = await fetch(url?.replace('/api/health', '/api/token') ?? '', {
+      method: 'POST',
+      headers: { 'x-functions-key': settings.Keys.host.default, 'content-type': 'application/json' },
+      body: JSON.stringify({ scope: settings.Values.AzureAd__AllowedScopes }),
+    });
+    expect(token.status).toBe(200);
+    const { access_token: accessToken } = (await token.json()) as { access_token: string };
+    const claims = JSON.parse(Buffer.from(accessToken.split('.')[1] ?? '', 'base64url').toString());
+    expect(claims).toMatchObject({ azpacr: '2', azp: settings.Values.AzureAd__ClientId });
 
     const childPids = (await import('node:child_process'))
       .execFileSync('ps', ['-o', 'pid=', '--ppid', String(child.pid)])
