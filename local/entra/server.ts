@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Provider } from 'oidc-provider';
 import type { Directory } from '../directory/directory.js';
+import { BodyTooLargeError, readBody } from '../http-body.js';
 import type { ServerCertificate } from '../tls/ca.js';
 import { type AadstsError, aadsts, entraErrorBody } from './aadsts.js';
 import type { Counters } from './counters.js';
@@ -41,26 +42,6 @@ export interface RunningEntra {
 }
 
 const MAX_BODY = 64 * 1024;
-
-class BodyTooLarge extends Error {}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY) {
-        reject(new BodyTooLarge('The request body is larger than 64 KiB.'));
-        req.resume();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   res.writeHead(status, {
@@ -203,7 +184,7 @@ export async function startEntra(options: EntraServerOptions): Promise<RunningEn
 
   async function token(req: IncomingMessage, res: ServerResponse, v1: boolean) {
     if (modes.token === 'hang') return hang(res);
-    const params = new URLSearchParams((await readBody(req)).toString('utf8'));
+    const params = new URLSearchParams((await readBody(req, MAX_BODY)).toString('utf8'));
     const clientId = clientIdOf(params, req);
     if (modes.token === 'fail') return entraError(res, aadsts.serviceUnavailable(), clientId);
     const grant = params.get('grant_type') ?? '';
@@ -270,7 +251,7 @@ export async function startEntra(options: EntraServerOptions): Promise<RunningEn
               error_description: 'Test controls answer loopback callers only.',
             });
           if (!options.admin) return sendJson(res, 404, { error: 'not_found' });
-          return await options.admin(req, res, path.slice('/_test'.length), await readBody(req));
+          return await options.admin(req, res, path.slice('/_test'.length), await readBody(req, MAX_BODY));
         }
         const segments = path.split('/').filter(Boolean);
         const tenant = segments[0];
@@ -305,6 +286,8 @@ export async function startEntra(options: EntraServerOptions): Promise<RunningEn
         if (method === 'GET' && rest === '/.well-known/openid-configuration') return v1Discovery(res);
         sendJson(res, 404, { error: 'not_found', error_description: `No endpoint at ${path}.` });
       } catch (error) {
+        if (error instanceof BodyTooLargeError)
+          return sendJson(res, 413, { error: 'invalid_request', error_description: error.message });
         if (!res.headersSent)
           sendJson(res, 500, { error: 'server_error', error_description: (error as Error).message });
         else res.end();

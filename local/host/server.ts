@@ -13,6 +13,7 @@ import {
   type TimerDefinition,
 } from '../../shared/platform/registry.js';
 import { HttpRequest, HttpResponse, InvocationContext } from '../../shared/platform/sdk.js';
+import { BodyTooLargeError, readBody } from '../http-body.js';
 import { parseEventGridRequest } from './eventgrid.js';
 import { type HostKeys, isAuthorized, isSystemKey } from './keys.js';
 import { type CompiledRoute, compareRoutes, compileRoute } from './routes.js';
@@ -43,33 +44,6 @@ export interface RunningHost {
 }
 
 export class PortInUseError extends Error {}
-
-class BodyTooLarge extends Error {}
-
-function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(request.headers['content-length'] ?? '0');
-    if (declared > limit) {
-      request.resume();
-      reject(new BodyTooLarge());
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        request.removeAllListeners('data');
-        request.resume();
-        reject(new BodyTooLarge());
-        return;
-      }
-      chunks.push(chunk);
-    });
-    request.on('end', () => resolve(Buffer.concat(chunks)));
-    request.on('error', reject);
-  });
-}
 
 function sendProblem(
   res: ServerResponse,
@@ -319,7 +293,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       try {
         body = await readBody(req, maxBodyBytes);
       } catch (error) {
-        if (error instanceof BodyTooLarge) {
+        if (error instanceof BodyTooLargeError) {
           res.setHeader('connection', 'close');
           return sendProblem(res, 413, `The request body is larger than ${maxBodyBytes} bytes.`);
         }

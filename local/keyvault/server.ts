@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createLocalJWKSet, type JWK, jwtVerify } from 'jose';
 import type { Counters } from '../entra/counters.js';
+import { BodyTooLargeError, readBody } from '../http-body.js';
 import type { ServerCertificate } from '../tls/ca.js';
 import {
   type Attributes,
@@ -40,22 +41,14 @@ export interface RunningKeyVault {
 
 const MAX_BODY = 1024 * 1024;
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY) {
-        reject(new VaultError(413, 'RequestTooLarge', 'The request body is too large.'));
-        req.resume();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
+async function readLimitedBody(req: IncomingMessage): Promise<Buffer> {
+  try {
+    return await readBody(req, MAX_BODY);
+  } catch (error) {
+    if (error instanceof BodyTooLargeError)
+      throw new VaultError(413, 'RequestTooLarge', 'The request body is too large.');
+    throw error;
+  }
 }
 
 function send(res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}) {
@@ -136,7 +129,7 @@ export async function startKeyVault(options: KeyVaultServerOptions): Promise<Run
     const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
     let json: Record<string, unknown> = {};
     if (method === 'PUT' || method === 'POST' || method === 'PATCH') {
-      const raw = (await readBody(req)).toString('utf8');
+      const raw = (await readLimitedBody(req)).toString('utf8');
       try {
         json = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
       } catch {

@@ -1,4 +1,5 @@
 import type { TableClient } from '@azure/data-tables';
+import { safeTableKey, tableCreator } from '../platform/storage.js';
 import type { AuditRecord } from './normalize.js';
 
 /** Where audit records go. */
@@ -6,20 +7,10 @@ export interface AuditStore {
   record(entry: AuditRecord, receivedAt: Date): Promise<void>;
 }
 
-/** Characters Table storage refuses in PartitionKey/RowKey ("Understanding the Table service data model"). */
-const FORBIDDEN_KEY_CHARS = /[/\\#?]/g;
-
-function isControl(char: string): boolean {
-  const code = char.charCodeAt(0);
-  return code < 0x20 || (code >= 0x7f && code <= 0x9f);
-}
-
+/** The event's own identity: its id within its source (or its content when it has no id). */
 export function rowKeyFor(entry: AuditRecord): string {
   const id = entry.eventId || `${entry.eventType}|${entry.subject}|${entry.eventTime}`;
-  const safe = [...`${entry.source}|${id}`.replace(FORBIDDEN_KEY_CHARS, '_')].map((c) =>
-    isControl(c) ? '_' : c,
-  );
-  return safe.join('').slice(0, 1000);
+  return safeTableKey(`${entry.source}|${id}`);
 }
 
 /**
@@ -28,16 +19,10 @@ export function rowKeyFor(entry: AuditRecord): string {
  * row instead of adding a duplicate.
  */
 export class TableAuditStore implements AuditStore {
-  private ready: Promise<void> | undefined;
+  private readonly ensureTable: () => Promise<void>;
 
-  constructor(private readonly table: TableClient) {}
-
-  private ensureTable(): Promise<void> {
-    this.ready ??= this.table.createTable().catch((error: unknown) => {
-      this.ready = undefined;
-      throw error;
-    });
-    return this.ready;
+  constructor(private readonly table: TableClient) {
+    this.ensureTable = tableCreator(table);
   }
 
   async record(entry: AuditRecord, receivedAt: Date): Promise<void> {

@@ -74,3 +74,26 @@ export function blobServiceClient(env: Env = process.env): BlobServiceClient {
     return BlobServiceClient.fromConnectionString(connection.connectionString);
   return new BlobServiceClient(connection.blobUrl, connection.credential);
 }
+
+/**
+ * Creates a table on first use, once per client; a failed attempt is retried on the next call.
+ * `createTable` succeeds when the table already exists, so many instances can race safely.
+ */
+export function tableCreator(client: TableClient): () => Promise<void> {
+  let ready: Promise<void> | undefined;
+  return () => {
+    ready ??= client.createTable().catch((error: unknown) => {
+      ready = undefined;
+      throw error;
+    });
+    return ready;
+  };
+}
+
+/**
+ * A PartitionKey/RowKey Table storage accepts ("Understanding the Table service data model": no
+ * `/ \ # ?` or control characters): plain values pass as they are, anything else is base64url-encoded,
+ * so the same input always gives the same key.
+ */
+export const safeTableKey = (value: string): string =>
+  /^[A-Za-z0-9._()-]{1,200}$/.test(value) ? value : `b64-${Buffer.from(value, 'utf8').toString('base64url')}`;

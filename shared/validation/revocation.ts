@@ -1,6 +1,7 @@
 import type { TableClient } from '@azure/data-tables';
 import { odata } from '@azure/data-tables';
 import type { Logger } from '../platform/log.js';
+import { tableCreator } from '../platform/storage.js';
 import { unavailable } from './errors.js';
 
 /**
@@ -31,17 +32,7 @@ const PARTITION = 'revoked';
 
 /** Table storage adapter: one entity per revoked token (PartitionKey `revoked`, RowKey = key). */
 export function tableDenylistStore(client: TableClient): DenylistStore {
-  let ready: Promise<void> | undefined;
-  const ensureTable = () => {
-    ready ??= client.createTable().then(
-      () => undefined,
-      (error: unknown) => {
-        ready = undefined;
-        throw error;
-      },
-    );
-    return ready;
-  };
+  const ensureTable = tableCreator(client);
   return {
     async add(entry) {
       await ensureTable();

@@ -1,6 +1,7 @@
 import type { TableClient, TableTransaction } from '@azure/data-tables';
 import { odata } from '@azure/data-tables';
 import type { Logger } from '../platform/log.js';
+import { safeTableKey, tableCreator } from '../platform/storage.js';
 
 /**
  * Usage records: successful and failed validations per (tenant, client id, policy) with first and
@@ -99,29 +100,15 @@ export class UsageRecorder {
   }
 }
 
-/** Table keys may not hold / \ # ? or control characters; anything unusual is base64url-encoded. */
-export const safeKey = (value: string): string =>
-  /^[A-Za-z0-9._()-]{1,200}$/.test(value) ? value : `b64-${Buffer.from(value, 'utf8').toString('base64url')}`;
-
 /** Table adapter: PartitionKey = client id, RowKey = tenant|policy|instance. */
 export function tableUsageStore(client: TableClient): UsageStore {
-  let ready: Promise<void> | undefined;
-  const ensureTable = () => {
-    ready ??= client.createTable().then(
-      () => undefined,
-      (error: unknown) => {
-        ready = undefined;
-        throw error;
-      },
-    );
-    return ready;
-  };
+  const ensureTable = tableCreator(client);
   return {
     async write(instance, records) {
       await ensureTable();
       const byPartition = new Map<string, UsageRecord[]>();
       for (const record of records) {
-        const partition = safeKey(record.clientId);
+        const partition = safeTableKey(record.clientId);
         byPartition.set(partition, [...(byPartition.get(partition) ?? []), record]);
       }
       for (const [partition, rows] of byPartition) {
@@ -131,7 +118,7 @@ export function tableUsageStore(client: TableClient): UsageStore {
             .slice(i, i + 100)
             .map((r) => ({
               partitionKey: partition,
-              rowKey: `${safeKey(r.tenantId)}|${safeKey(r.policy)}|${instance}`,
+              rowKey: `${safeTableKey(r.tenantId)}|${safeTableKey(r.policy)}|${instance}`,
               ...r,
               instance,
             }));
@@ -142,7 +129,7 @@ export function tableUsageStore(client: TableClient): UsageStore {
     async read(clientId) {
       await ensureTable();
       const out: Array<UsageRecord & { instance: string }> = [];
-      const filter = odata`PartitionKey eq ${safeKey(clientId)}`;
+      const filter = odata`PartitionKey eq ${safeTableKey(clientId)}`;
       for await (const e of client.listEntities<UsageRecord & { instance: string }>({
         queryOptions: { filter },
       })) {
