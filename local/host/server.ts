@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { HttpResponseInit, Timer } from '@azure/functions';
-import { serialize as serializeCookie } from 'cookie';
 import { PROBLEM_CONTENT_TYPE, titleFor } from '../../shared/platform/problem.js';
 import {
   DEFAULT_MAX_BODY_BYTES,
@@ -12,10 +11,11 @@ import {
   type HttpDefinition,
   type TimerDefinition,
 } from '../../shared/platform/registry.js';
-import { HttpRequest, HttpResponse, InvocationContext } from '../../shared/platform/sdk.js';
+import { HttpRequest, type HttpResponse, InvocationContext } from '../../shared/platform/sdk.js';
 import { BodyTooLargeError, readBody } from '../http-body.js';
 import { parseEventGridRequest } from './eventgrid.js';
 import { type HostKeys, isAuthorized, isSystemKey } from './keys.js';
+import { toWireResponse } from './response.js';
 import { type CompiledRoute, compareRoutes, compileRoute } from './routes.js';
 import { TimerRunner } from './timers.js';
 
@@ -182,26 +182,9 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   }
 
   async function writeResponse(res: ServerResponse, result: HttpResponseInit | HttpResponse | undefined) {
-    const response = result instanceof HttpResponse ? result : new HttpResponse(result ?? {});
-    const headers: Record<string, string | string[]> = {};
-    response.headers.forEach((value, name) => {
-      headers[name] = value;
-    });
-    const cookies = response.cookies.map((c) =>
-      serializeCookie(c.name, c.value, {
-        domain: c.domain,
-        path: c.path,
-        expires: typeof c.expires === 'number' ? new Date(c.expires) : c.expires,
-        secure: c.secure,
-        httpOnly: c.httpOnly,
-        sameSite: c.sameSite?.toLowerCase() as 'strict' | 'lax' | 'none' | undefined,
-        maxAge: c.maxAge,
-      }),
-    );
-    if (cookies.length > 0) headers['set-cookie'] = cookies;
-    const payload = Buffer.from(await response.arrayBuffer());
-    res.writeHead(response.status ?? 200, headers);
-    res.end(payload);
+    const { status, headers, body } = await toWireResponse(result);
+    res.writeHead(status, headers);
+    res.end(body);
   }
 
   async function handleAdminRun(
