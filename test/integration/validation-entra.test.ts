@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningIdentity } from '../../local/entra/identity.js';
 import { type LocalStack, startIdentity, startStack } from '../../local/stack.js';
 import { createRuntime } from '../../shared/validation/runtime.js';
+import { certificateClient, claimsOf } from './helpers/certificate-client.js';
 
 /**
  * /api/validate, /api/introspect, /api/revoke and /api/usage through the local host, with tokens
@@ -108,13 +109,46 @@ describe('validation against the Entra stand-in', () => {
     expect(res.body.ver).toBe('1.0');
   });
 
-  it('accepts a certificate client where a certificate is required', async () => {
-    const token = await id.controls.mintAppToken({
-      clientId: id.apps.gateway.appId,
-      resource: id.apps.api.appId,
-      acr: '2',
+  it('certificate client (real private_key_jwt via msal-node): v2 and v1 tokens pass requireCertificateCredential; secret-client tokens do not', async () => {
+    const gateway = id.apps.gateway;
+    const client = await certificateClient(id, gateway.appId, gateway.certificateName ?? 'gateway-cert');
+    expect(client.thumbprintSha256).toBe(gateway.thumbprintSha256);
+    const issued = () => id.counters.tokenRequests({ clientId: gateway.appId, outcome: 'success' });
+    const before = issued();
+    const v2 = await client.token(`${id.apps.api.appId}/.default`);
+    const v1 = await client.token(`${id.apps.apiV1.identifierUri}/.default`);
+    expect(issued() - before).toBe(2); // two real token requests, not minted tokens
+    expect(claimsOf(v2)).toMatchObject({
+      ver: '2.0',
+      azp: gateway.appId,
+      azpacr: '2',
+      aud: id.apps.api.appId,
     });
-    expect((await validate(token, 'cert')).status).toBe(200);
+    expect(claimsOf(v1)).toMatchObject({
+      ver: '1.0',
+      appid: gateway.appId,
+      appidacr: '2',
+      aud: id.apps.apiV1.identifierUri,
+      iss: id.issuerV1,
+    });
+    for (const [token, ver] of [
+      [v2, '2.0'],
+      [v1, '1.0'],
+    ] as const) {
+      const res = await validate(token, 'cert');
+      expect(res.status, ver).toBe(200);
+      expect(res.body).toMatchObject({ active: true, ver, client_id: gateway.appId, tid: id.tenantId });
+      expect(res.headers.get('x-agw-client_id')).toBe(gateway.appId);
+    }
+    for (const version of [2, 1] as const) {
+      const secretToken = await clientSecretToken(version);
+      expect(claimsOf(secretToken)[version === 2 ? 'azpacr' : 'appidacr']).toBe('1');
+      const refused = await validate(secretToken, 'cert');
+      expect(refused.status, `v${version}`).toBe(401);
+      expect(refused.headers.get('www-authenticate')).toContain('error="invalid_token"');
+      expect(refused.headers.get('www-authenticate')).toContain('certificate credential required');
+      expect(JSON.stringify(refused.body)).not.toContain(secretToken);
+    }
   });
 
   it('user tokens: X-AGW-userid and mapped headers; app tokens refused by a user policy', async () => {
@@ -204,7 +238,7 @@ describe('validation against the Entra stand-in', () => {
     };
     const byPolicy = Object.fromEntries(body.records.map((r) => [r.policy, r]));
     expect(byPolicy.default?.success).toBeGreaterThanOrEqual(5);
-    expect(byPolicy.cert?.failure).toBe(1);
+    expect(byPolicy.cert?.failure).toBe(3); // v2 in the first test, v2 and v1 in the certificate test
     expect(byPolicy.default?.tenantId).toBe(id.tenantId);
   });
 });
