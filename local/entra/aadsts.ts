@@ -124,4 +124,19 @@ export const aadsts = {
     code: 90033,
     message: 'A transient error has occurred. Please try again. (test control: token endpoint set to fail)',
   }),
+  /**
+   * Entra throttling a client: for the client_credentials grant it answers HTTP 429 with
+   * `Retry-After` ("MSAL.NET client and server throttling", server throttling). The code and text
+   * are those of AADSTS50196 ("Troubleshooting confidential client applications", throttling (HTTP 429
+   * and AADSTS50196); "Microsoft Entra authentication and authorization error codes", LoopDetected);
+   * `error` is RFC 6749's `temporarily_unavailable`, which the error-code reference lists for an IdP
+   * too busy to handle the request. The product must rely on the status and header only.
+   */
+  throttled: (): AadstsError => ({
+    status: 429,
+    error: 'temporarily_unavailable',
+    code: 50196,
+    message:
+      'The server terminated an operation because it encountered a client request loop. Please contact your app vendor. (test control: token endpoint set to throttle)',
+  }),
 };

@@ -18,7 +18,14 @@ import {
   mintUserToken,
   type UserTokenRequest,
 } from './mint.js';
-import { type EndpointMode, type RunningEntra, startEntra } from './server.js';
+import {
+  DEFAULT_RETRY_AFTER_SECONDS,
+  type EndpointMode,
+  type RunningEntra,
+  startEntra,
+  type ThrottleOptions,
+  type TokenMode,
+} from './server.js';
 
 /**
  * The local identity stack: one directory, the Entra ID stand-in and the Key Vault stand-in, on
@@ -43,7 +50,8 @@ export interface Controls {
   retireKey(kid: string): Promise<boolean>;
   currentKid(): string;
   setJwks(mode: EndpointMode): void;
-  setToken(mode: EndpointMode): void;
+  /** `'throttle'`: 429 with `Retry-After: options.retryAfterSeconds` (default 60). */
+  setToken(mode: TokenMode, options?: ThrottleOptions): void;
   mintUserToken(request: UserTokenRequest): Promise<string>;
   mintAppToken(request: AppTokenRequest): Promise<string>;
   reset(): void;
@@ -122,13 +130,25 @@ export async function startIdentity(options: IdentityOptions = {}): Promise<Runn
       if (path === '/rotate-signing-key') return reply(200, await controls.rotateSigningKey());
       if (path === '/retire-key')
         return reply(200, { retired: await controls.retireKey(String(json.kid ?? '')) });
-      if (path === '/jwks' || path === '/token') {
+      if (path === '/jwks') {
         const mode = String(json.mode ?? 'ok') as EndpointMode;
         if (!['ok', 'fail', 'hang'].includes(mode))
           return reply(400, { error: 'mode must be ok, fail or hang' });
-        if (path === '/jwks') controls.setJwks(mode);
-        else controls.setToken(mode);
+        controls.setJwks(mode);
         return reply(200, { mode });
+      }
+      if (path === '/token') {
+        const mode = String(json.mode ?? 'ok') as TokenMode;
+        if (!['ok', 'fail', 'hang', 'throttle'].includes(mode))
+          return reply(400, { error: 'mode must be ok, fail, hang or throttle' });
+        const seconds = json.retryAfterSeconds;
+        if (seconds !== undefined && !(Number.isInteger(seconds) && Number(seconds) >= 1))
+          return reply(400, { error: 'retryAfterSeconds must be a whole number of seconds, at least 1' });
+        controls.setToken(mode, seconds === undefined ? {} : { retryAfterSeconds: Number(seconds) });
+        return reply(200, {
+          mode,
+          ...(mode === 'throttle' ? { retryAfterSeconds: seconds ?? DEFAULT_RETRY_AFTER_SECONDS } : {}),
+        });
       }
       if (path === '/user-token')
         return reply(200, {
@@ -204,7 +224,7 @@ export async function startIdentity(options: IdentityOptions = {}): Promise<Runn
       },
       currentKid: () => keys.current.kid,
       setJwks: (mode) => running.setMode('jwks', mode),
-      setToken: (mode) => running.setMode('token', mode),
+      setToken: (mode, options) => running.setMode('token', mode, options),
       mintUserToken: (request) => mintUserToken(mintContext, request),
       mintAppToken: (request) => mintAppToken(mintContext, request),
       reset() {

@@ -17,6 +17,16 @@ import { createTenantProvider, RESOURCE_PREFIX, type RequestState, requestState 
  * controls. The OAuth work itself is oidc-provider's.
  */
 export type EndpointMode = 'ok' | 'fail' | 'hang';
+/** The token endpoints also have `throttle`: 429 with `Retry-After`, as Entra throttles a client. */
+export type TokenMode = EndpointMode | 'throttle';
+
+export interface ThrottleOptions {
+  /** The `Retry-After` the throttled answers carry, in whole seconds (default 60, as Entra sends). */
+  retryAfterSeconds?: number;
+}
+
+/** Entra's Retry-After for a throttled client_credentials request ("MSAL.NET client and server throttling"). */
+export const DEFAULT_RETRY_AFTER_SECONDS = 60;
 
 export interface EntraServerOptions {
   directory: Directory;
@@ -34,8 +44,9 @@ export interface RunningEntra {
   authorityHost: string;
   issuerV2: string;
   issuerV1: string;
-  modes: { jwks: EndpointMode; token: EndpointMode };
-  setMode(endpoint: 'jwks' | 'token', mode: EndpointMode): void;
+  modes: { jwks: EndpointMode; token: TokenMode; retryAfterSeconds: number };
+  setMode(endpoint: 'jwks', mode: EndpointMode): void;
+  setMode(endpoint: 'token', mode: TokenMode, options?: ThrottleOptions): void;
   /** Rebuilds the provider after a signing-key change so the JWKS and signer follow. */
   reloadKeys(): void;
   close(): Promise<void>;
@@ -95,7 +106,11 @@ export async function startEntra(options: EntraServerOptions): Promise<RunningEn
   const tid = directory.tenantId;
   const grantErrors = new WeakMap<object, unknown>();
   const hanging = new Set<ServerResponse>();
-  const modes: RunningEntra['modes'] = { jwks: 'ok', token: 'ok' };
+  const modes: RunningEntra['modes'] = {
+    jwks: 'ok',
+    token: 'ok',
+    retryAfterSeconds: DEFAULT_RETRY_AFTER_SECONDS,
+  };
   let authorityHost = '';
   let issuerV1 = '';
   let provider: Provider;
@@ -172,9 +187,14 @@ export async function startEntra(options: EntraServerOptions): Promise<RunningEn
     handle = provider.callback();
   }
 
-  function entraError(res: ServerResponse, e: AadstsError, clientId?: string) {
+  function entraError(
+    res: ServerResponse,
+    e: AadstsError,
+    clientId?: string,
+    headers: Record<string, string> = {},
+  ) {
     counters.recordToken(clientId, e.error);
-    sendJson(res, e.status, entraErrorBody(e, authorityHost));
+    sendJson(res, e.status, entraErrorBody(e, authorityHost), headers);
   }
 
   function hang(res: ServerResponse) {
@@ -187,6 +207,10 @@ export async function startEntra(options: EntraServerOptions): Promise<RunningEn
     const params = new URLSearchParams((await readBody(req, MAX_BODY)).toString('utf8'));
     const clientId = clientIdOf(params, req);
     if (modes.token === 'fail') return entraError(res, aadsts.serviceUnavailable(), clientId);
+    if (modes.token === 'throttle')
+      return entraError(res, aadsts.throttled(), clientId, {
+        'retry-after': String(modes.retryAfterSeconds),
+      });
     const grant = params.get('grant_type') ?? '';
     if (grant !== 'client_credentials') return entraError(res, aadsts.unsupportedGrant(grant), clientId);
     let resource: string;
@@ -314,8 +338,17 @@ export async function startEntra(options: EntraServerOptions): Promise<RunningEn
     issuerV2: `${authorityHost}/${tid}/v2.0`,
     issuerV1,
     modes,
-    setMode(endpoint, mode) {
-      modes[endpoint] = mode;
+    setMode(endpoint: 'jwks' | 'token', mode: TokenMode, options: ThrottleOptions = {}) {
+      if (endpoint === 'jwks') {
+        if (mode === 'throttle') throw new Error("The JWKS endpoint has no 'throttle' mode");
+        modes.jwks = mode;
+      } else {
+        const seconds = options.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS;
+        if (!Number.isInteger(seconds) || seconds < 1)
+          throw new Error('retryAfterSeconds must be a whole number of seconds, at least 1');
+        modes.token = mode;
+        modes.retryAfterSeconds = seconds;
+      }
       if (mode !== 'hang') releaseHanging();
     },
     reloadKeys: buildProvider,
