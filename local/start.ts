@@ -63,6 +63,9 @@ function ensureSettings(): LocalSettings {
 /** The settings that point the product at the stand-ins and the demo gateway client. */
 function identityValues(identity: RunningIdentity): Record<string, string> {
   const { apps } = identity;
+  const audiences = [apps.api.appId, apps.api.identifierUri, apps.apiV1.identifierUri].filter(
+    (audience): audience is string => Boolean(audience),
+  );
   return {
     ...identity.productSettings(),
     AzureAd__ClientId: apps.gateway.appId,
@@ -70,6 +73,17 @@ function identityValues(identity: RunningIdentity): Record<string, string> {
     AzureAd__ClientCredentials__0__KeyVaultUrl: identity.keyVaultUrl,
     AzureAd__ClientCredentials__0__KeyVaultCertificateName: apps.gateway.certificateName ?? '',
     AzureAd__AllowedScopes: `${apps.api.identifierUri}/.default`,
+    // /api/validate: the flat `default` policy for the demo APIs, and a stricter named one.
+    Validation__TenantId: identity.tenantId,
+    Validation__Audiences: audiences.join(','),
+    Validation__Policies: JSON.stringify({
+      'certificate-only': {
+        tenants: [identity.tenantId],
+        audiences,
+        requireCertificateCredential: true,
+        requiredRoles: ['Orders.Read'], // granted to every demo client (local/directory/seed.ts)
+      },
+    }),
   };
 }
 
@@ -133,6 +147,7 @@ async function main(): Promise<void> {
   identity.keyVault.setEventGridUrl(host.eventGridUrl('auditEvents'));
   const { apps } = identity;
   const ca = join(tlsDir, 'ca.pem');
+  const hostKey = stack.keys.host.default ?? stack.keys.master;
   console.log(`
 Local stack is running (state in ${stateDir}).
   Functions host   ${host.url}/api/<route>
@@ -155,6 +170,10 @@ Identity stand-ins (demo tenant ${identity.tenantId}; HTTPS, CA ${ca})
 
 Try:
   curl -s ${host.url}/api/health
+  # A token for the demo API through the product (certificate from the Key Vault stand-in), then validate it:
+  TOKEN=$(curl -s ${host.url}/api/token -H 'x-functions-key: ${hostKey}' -d scope=${apps.api.identifierUri}/.default | node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')
+  curl -si ${host.url}/api/validate/certificate-only -H 'x-functions-key: ${hostKey}' -H "Authorization: Bearer $TOKEN"
+  # A token straight from the Entra stand-in, for a client with a secret:
   curl -s --cacert ${ca} ${identity.tokenEndpointV2} \\
     -d grant_type=client_credentials -d client_id=${apps.secretClient.appId} \\
     --data-urlencode client_secret=${apps.secretClient.secret} -d scope=${apps.api.identifierUri}/.default

@@ -76,6 +76,13 @@ describe('npm start (dist/local/start.js)', () => {
     const claims = JSON.parse(Buffer.from(accessToken.split('.')[1] ?? '', 'base64url').toString());
     expect(claims).toMatchObject({ azpacr: '2', azp: settings.Values.AzureAd__ClientId });
 
+    // …and the demo's certificate-only policy accepts it.
+    const validated = await fetch(url?.replace('/api/health', '/api/validate/certificate-only') ?? '', {
+      headers: { 'x-functions-key': settings.Keys.host.default, authorization: `Bearer ${accessToken}` },
+    });
+    expect(validated.status).toBe(200);
+    expect(validated.headers.get('x-agw-client_id')).toBe(settings.Values.AzureAd__ClientId);
+
     const childPids = (await import('node:child_process'))
       .execFileSync('ps', ['-o', 'pid=', '--ppid', String(child.pid)])
       .toString()
