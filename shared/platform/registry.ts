@@ -110,8 +110,9 @@ function maxBodyBytesSetting(): number {
  * stack goes to the log, never to the caller), and an oversize body is refused before it is read.
  */
 function guardHttp(options: HttpFunctionOptions): HttpHandler {
+  // Read once, when the function registers (app settings are loaded by then), not on every request.
+  const limit = options.maxBodyBytes ?? maxBodyBytesSetting();
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
-    const limit = options.maxBodyBytes ?? maxBodyBytesSetting();
     const length = Number(request.headers.get('content-length') ?? '0');
     if (length > limit) {
       return problemResponse({

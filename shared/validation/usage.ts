@@ -28,7 +28,11 @@ export interface UsageStore {
 const MAX_KEYS = 10_000;
 
 export class UsageRecorder {
-  readonly #counters = new Map<string, UsageRecord>();
+  /** Times kept as epoch ms on the hot path; written as ISO strings at flush. */
+  readonly #counters = new Map<
+    string,
+    Omit<UsageRecord, 'firstSeen' | 'lastSeen'> & { firstMs: number; lastMs: number }
+  >();
   readonly #dirty = new Set<string>();
   readonly #store: UsageStore;
   readonly #clock: () => number;
@@ -51,15 +55,15 @@ export class UsageRecorder {
       clientId = '(other)';
       key = `${tenantId}|${clientId}|${policy}`;
     }
-    const now = new Date(this.#clock()).toISOString();
+    const now = this.#clock();
     let record = this.#counters.get(key);
     if (!record) {
-      record = { tenantId, clientId, policy, success: 0, failure: 0, firstSeen: now, lastSeen: now };
+      record = { tenantId, clientId, policy, success: 0, failure: 0, firstMs: now, lastMs: now };
       this.#counters.set(key, record);
     }
     if (ok) record.success += 1;
     else record.failure += 1;
-    record.lastSeen = now;
+    record.lastMs = now;
     this.#dirty.add(key);
   }
 
@@ -68,13 +72,20 @@ export class UsageRecorder {
     this.#flushing ??= (async () => {
       const keys = [...this.#dirty];
       this.#dirty.clear();
-      const records = keys.map((key) => this.#counters.get(key)).filter((r): r is UsageRecord => !!r);
+      const records: UsageRecord[] = [];
+      for (const key of keys) {
+        const counter = this.#counters.get(key);
+        if (!counter) continue;
+        const { firstMs, lastMs, ...counts } = counter;
+        records.push({
+          ...counts,
+          firstSeen: new Date(firstMs).toISOString(),
+          lastSeen: new Date(lastMs).toISOString(),
+        });
+      }
       if (records.length === 0) return;
       try {
-        await this.#store.write(
-          this.#instance,
-          records.map((r) => ({ ...r })),
-        );
+        await this.#store.write(this.#instance, records);
       } catch (error) {
         for (const key of keys) this.#dirty.add(key);
         this.#log?.warn('Usage flush failed', {

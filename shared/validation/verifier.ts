@@ -33,6 +33,8 @@ export interface VerifiedToken {
 interface CachedToken {
   claims: Claims;
   metadataUrl: string;
+  /** The JWS algorithm it was signed with: each policy's allow-list applies on a hit too. */
+  alg: string;
 }
 
 interface IssuerRoute {
@@ -80,6 +82,7 @@ export class Verifier {
   readonly #cache: BoundedLru<CachedToken> | undefined;
   readonly #badSignatures: BoundedLru<true>;
   readonly #negativeTtlMs: number;
+  readonly #metadataUrls = new WeakMap<Policy, Map<string, string>>();
 
   constructor(options: VerifierOptions) {
     this.#options = options;
@@ -112,20 +115,14 @@ export class Verifier {
   /** Everything that proves the token is genuine and current (no audience/scope checks). */
   async authenticate(token: string, policy: Policy): Promise<VerifiedToken> {
     if (Buffer.byteLength(token, 'utf8') > policy.maxTokenBytes) throw invalidToken('token too large');
-    const parts = token.split('.');
-    if (parts.length === 5) throw invalidToken('encrypted tokens are not accepted');
-    if (parts.length !== 3) throw invalidToken('malformed token');
-    const [headerPart, payloadPart, signaturePart] = parts as [string, string, string];
-    if (!B64URL.test(headerPart) || !B64URL.test(payloadPart)) throw invalidToken('malformed token');
-    if (!signaturePart) throw invalidToken('token is not signed');
-    if (!B64URL.test(signaturePart)) throw invalidToken('malformed token');
-
     const hash = tokenHash(token);
     const nowMs = this.#options.clock();
+    // A hit is this exact string, already parsed and verified: only the policy-dependent checks rerun.
     const cached = this.#cache?.get(hash);
     if (cached) {
       const claims = cached.claims;
       const version = tokenVersion(claims) as '1.0' | '2.0';
+      if (!(policy.algorithms as string[]).includes(cached.alg)) throw invalidToken('algorithm not accepted');
       // A cached signature only counts if this policy would trust the same issuer key set.
       const route = this.#issuerRoute(claims, policy);
       if (route.metadataUrl === cached.metadataUrl) {
@@ -135,6 +132,13 @@ export class Verifier {
         return { claims, hash, version, cacheHit: true };
       }
     }
+    const parts = token.split('.');
+    if (parts.length === 5) throw invalidToken('encrypted tokens are not accepted');
+    if (parts.length !== 3) throw invalidToken('malformed token');
+    const [headerPart, payloadPart, signaturePart] = parts as [string, string, string];
+    if (!B64URL.test(headerPart) || !B64URL.test(payloadPart)) throw invalidToken('malformed token');
+    if (!signaturePart) throw invalidToken('token is not signed');
+    if (!B64URL.test(signaturePart)) throw invalidToken('malformed token');
     if (this.#badSignatures.get(hash)) throw invalidToken('signature invalid');
 
     const header = decodeJson(headerPart, 'header');
@@ -183,7 +187,7 @@ export class Verifier {
     checkTimes(claims, policy, Math.floor(nowMs / 1000));
     if (this.#cache && typeof claims.exp === 'number') {
       const bytes = 200 + hash.length * 2 + 2 * JSON.stringify(claims).length;
-      this.#cache.set(hash, { claims, metadataUrl: route.metadataUrl }, bytes, claims.exp * 1000);
+      this.#cache.set(hash, { claims, metadataUrl: route.metadataUrl, alg }, bytes, claims.exp * 1000);
     }
     return { claims, hash, version, cacheHit: false };
   }
@@ -215,7 +219,22 @@ export class Verifier {
     } else if (!policy.tenants.some((t) => t.toLowerCase() === tenant)) {
       throw invalidToken('tenant not accepted');
     }
-    const instance = this.#options.defaultInstance ?? DEFAULT_INSTANCE;
-    return { version, tenant: tid, metadataUrl: metadataUrlFor(policy, version, metadataTenant, instance) };
+    return { version, tenant: tid, metadataUrl: this.#metadataUrl(policy, version, metadataTenant) };
+  }
+
+  /** metadataUrlFor, remembered per policy (a handful of tenants and two versions each). */
+  #metadataUrl(policy: Policy, version: '1.0' | '2.0', tenant: string): string {
+    let urls = this.#metadataUrls.get(policy);
+    if (!urls) {
+      urls = new Map();
+      this.#metadataUrls.set(policy, urls);
+    }
+    const key = `${version}|${tenant}`;
+    let url = urls.get(key);
+    if (url === undefined) {
+      url = metadataUrlFor(policy, version, tenant, this.#options.defaultInstance ?? DEFAULT_INSTANCE);
+      if (urls.size < 1000) urls.set(key, url);
+    }
+    return url;
   }
 }

@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { ClientSecretCredential } from '@azure/identity';
 import { SecretClient } from '@azure/keyvault-secrets';
@@ -17,19 +16,12 @@ import {
   type TokenClientOptions,
   tokenClientOf,
 } from '../../shared/tokens/msal.js';
+import { runLoad } from './load.js';
 
 /**
  * `npm run bench`: token acquisition figures, each beside its baseline from the same run. Nothing
  * time-based is asserted; the only assertions check that the measured thing did what it claims.
  */
-interface AutocannonResult {
-  requests: { average: number };
-  latency: { p50: number; p99: number };
-  non2xx: number;
-  errors: number;
-}
-type Autocannon = (options: Record<string, unknown>) => Promise<AutocannonResult>;
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 const functionsDir = fileURLToPath(new URL('../../functions', import.meta.url));
 const ITERATIONS = 20_000;
@@ -186,7 +178,7 @@ describe('token acquisition benchmark', () => {
     const warm = await fetch(`${stack.host.url}/api/token`, { method: 'POST', headers, body });
     expect(warm.status).toBe(200);
     const run = (path: string) =>
-      autocannon({
+      runLoad({
         url: `${stack.host.url}${path}`,
         method: 'POST',
         headers,

@@ -3,7 +3,6 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import autocannon from 'autocannon';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import jwt from 'jsonwebtoken';
 import { JwksClient } from 'jwks-rsa';
@@ -23,6 +22,7 @@ import {
   startFakeIdp,
   TENANT,
 } from '../unit/validation/fake-idp.js';
+import { runLoad } from './load.js';
 
 /**
  * `npm run bench`: the issue's benchmarks, all measured in one run and printed as ratios. Nothing
@@ -163,7 +163,7 @@ describe('validation benchmarks', () => {
 
   it('3-4: HTTP /api/validate vs the no-op function and vs jsonwebtoken + jwks-rsa', async () => {
     const headers = { authorization: `Bearer ${token}`, 'x-functions-key': stack.keys.host.default ?? '' };
-    const run = (url: string) => autocannon({ url, connections: CONNECTIONS, duration: DURATION, headers });
+    const run = (url: string) => runLoad({ url, connections: CONNECTIONS, duration: DURATION, headers });
     const warm = await fetch(`${stack.host.url}/api/validate`, { headers });
     expect(warm.status).toBe(200);
     const baselineUrl = `http://127.0.0.1:${(baseline.address() as { port: number }).port}/`;

@@ -310,6 +310,13 @@ describe('verifier rules (table-driven)', () => {
     await expect(v.verify(token, makePolicy(idp, { versions: ['1.0'] }))).rejects.toMatchObject({
       status: 401,
     });
+    // The algorithm allow-list is per policy (RFC 8725 §3.1), so it applies to cache hits too.
+    await expect(v.verify(token, makePolicy(idp, { algorithms: ['PS256'] }))).rejects.toMatchObject({
+      description: 'algorithm not accepted',
+    });
+    await expect(v.verify(token, makePolicy(idp, { maxTokenBytes: 512 }))).rejects.toMatchObject({
+      description: 'token too large',
+    });
     await expect(
       v.verify(token, makePolicy(idp, { issuers: { v2: 'https://other.example/{tenantid}' } })),
     ).rejects.toMatchObject({ description: 'issuer not accepted' });
