@@ -6,8 +6,8 @@ import { unavailable } from './errors.js';
 
 /**
  * The denylist (RFC 7009 revocation). Revoked tokens are stored in the `denylist` table until their
- * `exp`, keyed by `jti` (or the token's SHA-256 when it has none). Every instance keeps the list in
- * memory and re-reads what changed every `refreshMs`; a request finding the list older than that
+ * `exp`, keyed by `jti` (or, when it has none, the SHA-256 of its signed part: see VerifiedToken.hash).
+ * Every instance keeps the list in memory and re-reads what changed every `refreshMs`; a request finding the list older than that
  * waits for the (single-flight) re-read, so a revocation made on any instance is enforced everywhere
  * within `refreshMs` plus one table query. Default 10 s, at most 30 s.
  */

@@ -24,7 +24,11 @@ export interface VerifierOptions {
 
 export interface VerifiedToken {
   claims: Claims;
-  /** SHA-256 of the token, base64url: the revocation key for tokens without `jti`. */
+  /**
+   * SHA-256 of the signed part (`header.payload`), base64url: the revocation key for tokens without
+   * `jti`. Not of the whole token: one signed token has several valid signature spellings (unused
+   * bits of the last base64url character; (r, n - s) for ECDSA), and each must hit the denylist.
+   */
   hash: string;
   version: '1.0' | '2.0';
   cacheHit: boolean;
@@ -33,6 +37,8 @@ export interface VerifiedToken {
 interface CachedToken {
   claims: Claims;
   metadataUrl: string;
+  /** VerifiedToken.hash (of the signed part; the cache key is the whole token). */
+  signedHash: string;
   /** The JWS algorithm it was signed with: each policy's allow-list applies on a hit too. */
   alg: string;
 }
@@ -129,7 +135,7 @@ export class Verifier {
         // This policy may name its own issuer template: the issuer check runs on a hit too.
         await this.#checkIssuer(claims, policy, route);
         checkTimes(claims, policy, Math.floor(nowMs / 1000));
-        return { claims, hash, version, cacheHit: true };
+        return { claims, hash: cached.signedHash, version, cacheHit: true };
       }
     }
     const parts = token.split('.');
@@ -185,11 +191,13 @@ export class Verifier {
       throw invalidToken('signature invalid');
     }
     checkTimes(claims, policy, Math.floor(nowMs / 1000));
+    const signedHash = tokenHash(`${headerPart}.${payloadPart}`);
     if (this.#cache && typeof claims.exp === 'number') {
-      const bytes = 200 + hash.length * 2 + 2 * JSON.stringify(claims).length;
-      this.#cache.set(hash, { claims, metadataUrl: route.metadataUrl, alg }, bytes, claims.exp * 1000);
+      const bytes = 200 + hash.length * 4 + 2 * JSON.stringify(claims).length;
+      const entry = { claims, metadataUrl: route.metadataUrl, signedHash, alg };
+      this.#cache.set(hash, entry, bytes, claims.exp * 1000);
     }
-    return { claims, hash, version, cacheHit: false };
+    return { claims, hash: signedHash, version, cacheHit: false };
   }
 
   /** `iss` must equal the policy's issuer template, else the discovery document's, with `{tenantid}` = `tid`. */

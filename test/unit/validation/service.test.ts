@@ -236,6 +236,46 @@ describe('introspection and revocation', () => {
     expect((await svc.introspect(form({ token: t }))).body).toBe('{"active":false}');
   });
 
+  it('a revoked token without jti stays revoked when its signature is re-encoded (base64url, ECDSA s)', async () => {
+    // Entra access tokens carry no jti, so the denylist key is a hash. The same signed token has
+    // other valid spellings: unused bits of the last base64url character, and (r, n - s) for ECDSA.
+    const ec = await newKey('e1', 'ES256');
+    idp.keys.push(ec);
+    try {
+      const { svc } = service({ algorithms: ['RS256', 'ES256'] });
+      const rsa = await token({ jti: undefined });
+      const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+      const last = alphabet.indexOf(rsa.at(-1) ?? '');
+      const respelled = `${rsa.slice(0, -1)}${alphabet[last ^ 1]}`;
+      expect((await svc.validate(bearer(respelled), 'default')).status).toBe(200);
+      expect((await svc.revoke(form({ token: rsa }))).status).toBe(200);
+      expect((await svc.validate(bearer(rsa), 'default')).status).toBe(401);
+      const res = await svc.validate(bearer(respelled), 'default');
+      expect([res.status, res.headers['www-authenticate']]).toEqual([
+        401,
+        expect.stringContaining('token revoked'),
+      ]);
+
+      const es = await mint(ec, {
+        nowSeconds: Math.floor(now / 1000),
+        base: idp.base,
+        claims: { jti: undefined },
+        header: { alg: 'ES256' },
+      });
+      const [h, p, sig] = es.split('.') as [string, string, string];
+      const raw = Buffer.from(sig, 'base64url');
+      const n = BigInt('0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551');
+      const s = BigInt(`0x${raw.subarray(32).toString('hex')}`);
+      const flipped = Buffer.from((n - s).toString(16).padStart(64, '0'), 'hex');
+      const twin = `${h}.${p}.${Buffer.concat([raw.subarray(0, 32), flipped]).toString('base64url')}`;
+      expect((await svc.validate(bearer(twin), 'default')).status).toBe(200);
+      expect((await svc.revoke(form({ token: es }))).status).toBe(200);
+      expect((await svc.validate(bearer(twin), 'default')).status).toBe(401);
+    } finally {
+      idp.keys.pop();
+    }
+  });
+
   it('another instance sees a revocation within the refresh interval', async () => {
     const store = memoryDenylistStore();
     const a = new Denylist({ store, clock, refreshMs: 10_000 });
