@@ -23,14 +23,20 @@ const MAX_HEADER_VALUE = 1024;
 
 /**
  * A claim value as a header value: printable ASCII passes, anything else is percent-encoded (UTF-8),
- * arrays are comma-joined (commas inside an element are encoded), objects and oversize values are
- * rejected (undefined: the header is not sent). Never raw: no CR, LF or control characters.
+ * arrays are comma-joined (commas inside an element are encoded), objects, oversize values and
+ * strings that are not well-formed UTF-16 are rejected (undefined: the header is not sent). Never
+ * raw: no CR, LF or control characters.
  */
 export function headerSafe(value: unknown): string | undefined {
   const one = (item: unknown): string | undefined => {
     if (typeof item === 'number' || typeof item === 'boolean') return String(item);
     if (typeof item !== 'string') return undefined;
-    return /^[\x20-\x2b\x2d-\x7e]*$/.test(item) ? item : encodeURIComponent(item);
+    if (/^[\x20-\x2b\x2d-\x7e]*$/.test(item)) return item;
+    try {
+      return encodeURIComponent(item);
+    } catch {
+      return undefined; // a lone surrogate (JSON allows "\ud800"): no header rather than a 500
+    }
   };
   let out: string | undefined;
   if (Array.isArray(value)) {

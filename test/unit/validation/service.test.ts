@@ -130,6 +130,16 @@ describe('/api/validate shapes', () => {
     expect(headerSafe({ nested: true })).toBeUndefined();
   });
 
+  it('a claim that is not well-formed UTF-16 (lone surrogate) drops its header instead of failing', async () => {
+    const { svc } = service();
+    const t = await token(userClaims({ name: 'Ada \ud800' }));
+    const res = await svc.validate(bearer(t), 'mapped');
+    expect(res.status).toBe(200);
+    expect(res.headers['X-Name']).toBeUndefined();
+    expect(res.headers['X-User']).toBe('99999999-aaaa-bbbb-cccc-dddddddddddd');
+    expect(headerSafe(['ok', '\udc00'])).toBeUndefined();
+  });
+
   it('reads the token from the form body', async () => {
     const { svc } = service();
     const res = await svc.validate(form({ access_token: await token() }), 'default');
