@@ -153,7 +153,8 @@ export class IssuerKeySet {
       else if (now - this.#lastAttemptAt >= this.#retryAfterFailureMs) await this.refresh();
       if (!this.#snapshot) throw unavailable('signing keys unavailable', this.#retryAfterSeconds());
     } else if (
-      now - this.#snapshot.loadedAt >= this.#options.refreshMs &&
+      // Due, or the last attempt failed (e.g. an unknown-kid refresh): retry after the back-off.
+      (now - this.#snapshot.loadedAt >= this.#options.refreshMs || this.#failing) &&
       !this.#inflight &&
       now - this.#lastAttemptAt >= this.#retryAfterFailureMs
     ) {

@@ -78,6 +78,31 @@ describe('IssuerKeySet', () => {
     idp.mode = 'ok';
   });
 
+  it('after a failed refresh, retries once the 30 s back-off has passed (not only at the next 12 h refresh)', async () => {
+    idp.mode = 'ok';
+    idp.keys = [k1];
+    // Last-known-good shorter than the refresh interval: a failure must not leave it stuck on 503.
+    const set = new IssuerKeySet(`${idp.base}/${TENANT}/v2.0/.well-known/openid-configuration`, {
+      fetchJson: createFetchJson({ timeoutMs: 2000 }),
+      clock,
+      refreshMs: 43_200_000,
+      unknownKidRefreshMs: 300_000,
+      lastKnownGoodMs: 3_600_000,
+    });
+    await set.current();
+    idp.mode = 'fail';
+    // An unknown kid's refresh fails: 503 for it, the held keys keep working.
+    await expect(set.keyFor('rotated-away')).rejects.toMatchObject({ code: 'unavailable' });
+    expect((await set.keyFor('k1'))?.kid).toBe('k1');
+    idp.mode = 'ok';
+    now += 3_600_001;
+    const fetches = set.fetches;
+    await set.current().catch(() => undefined); // past last-known-good: 503 now, but a refresh starts
+    await new Promise((r) => setTimeout(r, 100));
+    expect(set.fetches).toBe(fetches + 1);
+    expect((await set.keyFor('k1'))?.kid).toBe('k1');
+  });
+
   it('answers 503 with Retry-After when no keys were ever loaded, and does not hammer', async () => {
     idp.mode = 'fail';
     const set = keySet();
