@@ -158,7 +158,15 @@ export class ValidationService {
       typeof verified.claims.exp === 'number'
         ? verified.claims.exp
         : Math.floor(this.#options.clock() / 1000) + 86_400;
-    await denylist.revoke({ key: revocationKey(verified.claims, verified.hash), exp });
+    try {
+      await denylist.revoke({ key: revocationKey(verified.claims, verified.hash), exp });
+    } catch (error) {
+      // RFC 7009 §2.2.1: a revocation the server cannot record now is a 503, so the client retries.
+      this.#options.log?.warn('Revocation not stored', {
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return oauthError(503, 'temporarily_unavailable', 'revocation store unavailable', 30);
+    }
     this.#options.log?.info('Token revoked', {
       clientId: clientIdOf(verified.claims),
       tid: verified.claims.tid,

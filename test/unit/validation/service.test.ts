@@ -246,6 +246,17 @@ describe('introspection and revocation', () => {
     expect((await svc.introspect(form({ token: t }))).body).toBe('{"active":false}');
   });
 
+  it('RFC 7009: a revocation that cannot be stored answers 503 temporarily_unavailable with Retry-After', async () => {
+    const { svc, store } = service();
+    store.add = async () => {
+      throw new Error('storage down');
+    };
+    const res = await svc.revoke(form({ token: await token() }));
+    expect(res.status).toBe(503);
+    expect(res.headers['retry-after']).toBe('30');
+    expect(JSON.parse(res.body)).toMatchObject({ error: 'temporarily_unavailable' });
+  });
+
   it('a revoked token without jti stays revoked when its signature is re-encoded (base64url, ECDSA s)', async () => {
     // Entra access tokens carry no jti, so the denylist key is a hash. The same signed token has
     // other valid spellings: unused bits of the last base64url character, and (r, n - s) for ECDSA.
