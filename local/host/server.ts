@@ -139,14 +139,23 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
 
   async function handleHttp(req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer, path: string) {
     const method = (req.method ?? 'GET').toUpperCase();
-    const matches = routes
-      .map((route) => ({ route, params: route.compiled.match(path) }))
-      .filter((m): m is { route: Route; params: Record<string, string> } => m.params !== null);
-    if (matches.length === 0) return sendProblem(res, 404, 'No function matches this route.');
-    const match = matches.find((m) => m.route.definition.methods.includes(method as never));
+    // Routes are in precedence order: the first that matches the path and allows the method wins.
+    let match: { route: Route; params: Record<string, string> } | undefined;
+    const allowed = new Set<string>();
+    for (const route of routes) {
+      const params = route.compiled.match(path);
+      if (!params) continue;
+      if (route.definition.methods.includes(method as never)) {
+        match = { route, params };
+        break;
+      }
+      for (const m of route.definition.methods) allowed.add(m);
+    }
+    if (!match && allowed.size === 0) return sendProblem(res, 404, 'No function matches this route.');
     if (!match) {
-      const allowed = [...new Set(matches.flatMap((m) => m.route.definition.methods))].join(', ');
-      return sendProblem(res, 405, `Method ${method} is not allowed here.`, { allow: allowed });
+      return sendProblem(res, 405, `Method ${method} is not allowed here.`, {
+        allow: [...allowed].join(', '),
+      });
     }
     const { definition } = match.route;
     const presented = req.headers['x-functions-key']?.toString() ?? url.searchParams.get('code') ?? undefined;
