@@ -68,11 +68,7 @@ function identityValues(identity: RunningIdentity): Record<string, string> {
   );
   return {
     ...identity.productSettings(),
-    AzureAd__ClientId: apps.gateway.appId,
-    AzureAd__ClientCredentials__0__SourceType: 'KeyVault',
-    AzureAd__ClientCredentials__0__KeyVaultUrl: identity.keyVaultUrl,
-    AzureAd__ClientCredentials__0__KeyVaultCertificateName: apps.gateway.certificateName ?? '',
-    AzureAd__AllowedScopes: `${apps.api.identifierUri}/.default`,
+    ...identity.gatewayClientSettings([`${apps.api.identifierUri}/.default`]),
     // /api/validate: the flat `default` policy for the demo APIs, and a stricter named one.
     Validation__TenantId: identity.tenantId,
     Validation__Audiences: audiences.join(','),

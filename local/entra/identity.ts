@@ -92,6 +92,8 @@ export interface RunningIdentity {
   counters: Counters;
   controls: Controls;
   productSettings(): Record<string, string>;
+  /** The default token client (`AzureAd`): the seeded gateway app with its Key Vault certificate. */
+  gatewayClientSettings(allowedScopes: string[]): Record<string, string>;
   msalAuthorityOptions(): { authority: string; knownAuthorities: string[] };
   stop(): Promise<void>;
 }
@@ -285,6 +287,13 @@ export async function startIdentity(options: IdentityOptions = {}): Promise<Runn
         }
         return settings;
       },
+      gatewayClientSettings: (allowedScopes) => ({
+        AzureAd__ClientId: apps.gateway.appId,
+        AzureAd__ClientCredentials__0__SourceType: 'KeyVault',
+        AzureAd__ClientCredentials__0__KeyVaultUrl: keyVaultUrl,
+        AzureAd__ClientCredentials__0__KeyVaultCertificateName: apps.gateway.certificateName ?? '',
+        AzureAd__AllowedScopes: allowedScopes.join(','),
+      }),
       msalAuthorityOptions: () => ({ authority: `${host}/${tid}`, knownAuthorities: [new URL(host).host] }),
       async stop() {
         await publisher.flush().catch(() => undefined);

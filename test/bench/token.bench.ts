@@ -83,11 +83,7 @@ beforeAll(async () => {
     settings: {
       Values: {
         ...id.productSettings(),
-        AzureAd__ClientId: id.apps.gateway.appId,
-        AzureAd__AllowedScopes: scope,
-        AzureAd__ClientCredentials__0__SourceType: 'KeyVault',
-        AzureAd__ClientCredentials__0__KeyVaultUrl: id.keyVaultUrl,
-        AzureAd__ClientCredentials__0__KeyVaultCertificateName: 'gateway-cert',
+        ...id.gatewayClientSettings([scope]),
         Clients__burst__ClientId: id.apps.gatewayPfx.appId,
         Clients__burst__AllowedScopes: scope,
         Clients__burst__ClientCredentials__0__SourceType: 'KeyVault',

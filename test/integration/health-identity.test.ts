@@ -17,10 +17,7 @@ beforeAll(async () => {
       Values: {
         ...identity.productSettings(),
         Health__TimeoutMs: '2000',
-        AzureAd__ClientId: identity.apps.gateway.appId,
-        AzureAd__ClientCredentials__0__SourceType: 'KeyVault',
-        AzureAd__ClientCredentials__0__KeyVaultUrl: identity.keyVaultUrl,
-        AzureAd__ClientCredentials__0__KeyVaultCertificateName: 'gateway-cert',
+        ...identity.gatewayClientSettings([]),
       },
     },
   });

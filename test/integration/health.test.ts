@@ -1,23 +1,14 @@
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeys } from '../../local/host/keys.js';
 import { loadFunctions } from '../../local/host/load.js';
 import { type RunningHost, startHost } from '../../local/host/server.js';
-
-/** A port that refuses connections: bound, then closed. */
-async function deadPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { freePort } from '../helpers/ports.js';
 
 let host: RunningHost;
 
 beforeAll(async () => {
-  const port = await deadPort();
+  const port = await freePort(); // nothing listens there: storage is unreachable
   process.env.AzureWebJobsStorage = `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;TableEndpoint=http://127.0.0.1:${port}/devstoreaccount1;BlobEndpoint=http://127.0.0.1:${port}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:${port}/devstoreaccount1;`;
   process.env.Health__TimeoutMs = '500';
   const functions = await loadFunctions(join(import.meta.dirname, '..', '..', 'functions'));

@@ -109,11 +109,7 @@ beforeAll(async () => {
     settings: {
       Values: {
         ...id.productSettings(),
-        AzureAd__ClientId: id.apps.gateway.appId,
-        AzureAd__AllowedScopes: scopes,
-        AzureAd__ClientCredentials__0__SourceType: 'KeyVault',
-        AzureAd__ClientCredentials__0__KeyVaultUrl: id.keyVaultUrl,
-        AzureAd__ClientCredentials__0__KeyVaultCertificateName: 'gateway-cert',
+        ...id.gatewayClientSettings(scopes.split(',')),
         ...client('pfx', id.apps.gatewayPfx.appId, vault('gateway-pfx')),
         ...client('path', id.apps.gateway.appId, {
           SourceType: 'Path',

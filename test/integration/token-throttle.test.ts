@@ -61,11 +61,7 @@ beforeAll(async () => {
     settings: {
       Values: {
         ...id.productSettings(),
-        AzureAd__ClientId: id.apps.gateway.appId,
-        AzureAd__AllowedScopes: scopes,
-        AzureAd__ClientCredentials__0__SourceType: 'KeyVault',
-        AzureAd__ClientCredentials__0__KeyVaultUrl: id.keyVaultUrl,
-        AzureAd__ClientCredentials__0__KeyVaultCertificateName: 'gateway-cert',
+        ...id.gatewayClientSettings(scopes.split(',')),
         Clients__pfx__ClientId: id.apps.gatewayPfx.appId,
         Clients__pfx__AllowedScopes: scopes,
         Clients__pfx__ClientCredentials__0__SourceType: 'KeyVault',
