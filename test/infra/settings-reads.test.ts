@@ -1,0 +1,44 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { settingsCatalogue } from '../../shared/config/catalogue.js';
+import { envReads, readSources, sourceFiles } from './lib/env-reads.js';
+import { matchesSetting } from './lib/settings-check.js';
+
+/**
+ * Variables the Azure platform sets itself ("App settings reference for Azure Functions",
+ * "Environment variables and app settings in Azure App Service"): read, never configured by users.
+ */
+const PLATFORM_VARIABLES = new Set(['WEBSITE_INSTANCE_ID', 'IDENTITY_ENDPOINT', 'MSI_ENDPOINT']);
+
+function uncatalogued(names: string[]): string[] {
+  return names.filter(
+    (name) => !PLATFORM_VARIABLES.has(name) && !settingsCatalogue.some((spec) => matchesSetting(spec, name)),
+  );
+}
+
+describe('settings the code reads', () => {
+  it('every setting read by literal name in functions/ and shared/ is in the catalogue', () => {
+    const root = join(import.meta.dirname, '..', '..');
+    const problems: string[] = [];
+    for (const [file, source] of readSources(sourceFiles(root, ['functions', 'shared']))) {
+      for (const name of uncatalogued(envReads(source)))
+        problems.push(`${file.slice(root.length + 1)} reads ${name}`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('finds the read forms the code uses, so an uncatalogued one fails the check', () => {
+    const source = [
+      'const a = process.env.Tokens__CertificateRefreshSeconds;',
+      'const b = env?.Made__Up__Setting;',
+      "const c = env['Another_Unknown'];",
+      'const d = environment.Not_A_Read;',
+    ].join('\n');
+    expect(envReads(source).sort()).toEqual([
+      'Another_Unknown',
+      'Made__Up__Setting',
+      'Tokens__CertificateRefreshSeconds',
+    ]);
+    expect(uncatalogued(envReads(source)).sort()).toEqual(['Another_Unknown', 'Made__Up__Setting']);
+  });
+});
