@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash as digest } from 'node:crypto';
 import { compactVerify } from 'jose';
 import { type Claims, checkAuthorization, checkTimes, tokenVersion } from './claims.js';
 import { invalidToken, ValidationFailure } from './errors.js';
@@ -65,7 +65,7 @@ function decodeJson(part: string, what: string): Record<string, unknown> {
 }
 
 export function tokenHash(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
+  return digest('sha256', token, 'base64url');
 }
 
 export function metadataUrlFor(
