@@ -62,6 +62,10 @@ export interface Throttle {
  * will replay a 429/5xx answer, so the replayed error can carry an honest Retry-After.
  */
 export class ObservingNetwork implements INetworkModule {
+  /**
+   * Wall-clock times (`Date.now()`), not an injected clock: they mirror MSAL's own throttling
+   * cache, which MSAL times with the real clock, and must agree with it.
+   */
   readonly throttles = new Map<string, Throttle>();
 
   sendGetRequestAsync<T>(
