@@ -192,6 +192,9 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
 
   async function writeResponse(res: ServerResponse, result: HttpResponseInit | HttpResponse | undefined) {
     const { status, headers, body } = await toWireResponse(result);
+    // The body is fully buffered, so it goes out with Content-Length, as the Functions host sends
+    // buffered responses, rather than chunked transfer encoding.
+    if (status !== 204 && status !== 304) headers['content-length'] = String(body.length);
     res.writeHead(status, headers);
     res.end(body);
   }

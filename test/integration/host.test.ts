@@ -53,6 +53,9 @@ describe('HTTP functions', () => {
     });
     expect(response.status).toBe(201);
     expect(response.headers.get('x-echo')).toBe('yes');
+    expect(response.headers.get('transfer-encoding')).toBeNull();
+    const bytes = (await response.clone().arrayBuffer()).byteLength;
+    expect(Number(response.headers.get('content-length'))).toBe(bytes);
     expect(response.headers.get('set-cookie')).toMatch(/^session=abc; Path=\/; HttpOnly; SameSite=Strict/);
     const body = (await response.json()) as Record<string, unknown>;
     expect(body).toMatchObject({
