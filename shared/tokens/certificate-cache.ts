@@ -54,7 +54,12 @@ export class CertificateCache {
     if (!entry) return this.load(source);
     const expired = now > entry.cert.notAfter.getTime();
     if (options.force || expired) {
-      if (!expired && now - entry.forcedAt < this.options.minForcedGapMs) return entry.cert;
+      if (!expired && now - entry.forcedAt < this.options.minForcedGapMs) {
+        // Inside the gap a re-check may still be running (another rejected request started it):
+        // join it, or this caller retries with the version the IdP just rejected.
+        const running = this.inflight.get(source.label);
+        return running ? running.catch(() => entry.cert) : entry.cert;
+      }
       entry.forcedAt = now;
       try {
         return await this.load(source);

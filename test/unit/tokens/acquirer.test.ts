@@ -7,6 +7,7 @@ import { makeCertificate, type TestCertificate } from './fixtures.js';
 
 const SCOPE = 'api://downstream/.default';
 const OTHER = 'api://other/.default';
+const THIRD = 'api://third/.default';
 const tenant = '11111111-2222-3333-4444-555555555555';
 
 let v1: TestCertificate;
@@ -20,7 +21,7 @@ const env = {
   AzureAd__Instance: 'https://login.test/',
   AzureAd__TenantId: tenant,
   AzureAd__ClientId: 'gw-app',
-  AzureAd__AllowedScopes: `${SCOPE},${OTHER}`,
+  AzureAd__AllowedScopes: `${SCOPE},${OTHER},${THIRD}`,
   AzureAd__ClientCredentials__0__SourceType: 'KeyVault',
   AzureAd__ClientCredentials__0__KeyVaultUrl: 'https://vault.test/',
   AzureAd__ClientCredentials__0__KeyVaultCertificateName: 'gw',
@@ -125,6 +126,25 @@ describe('token acquirer', () => {
     expect(source.materialCalls).toBe(2);
     const last = idp.credentials.at(-1);
     expect(last?.kind === 'certificate' && last.thumbprintSha256).toBe(v2.thumbprintSha256);
+  });
+
+  it('rotation under concurrency: requests rejected together all retry with the reloaded certificate', async () => {
+    const { acquirer, idp, source } = setup();
+    await acquirer.acquire(undefined, SCOPE);
+    source.addVersion('v2', { value: v2.pem });
+    idp.registered = new Set([v2.thumbprintSha256]);
+    // Key Vault answers slowly: both rejected requests retry while the first reload is in flight.
+    let open!: () => void;
+    source.gate = new Promise((resolve) => {
+      open = resolve;
+    });
+    const both = Promise.all([acquirer.acquire(undefined, OTHER), acquirer.acquire(undefined, THIRD)]);
+    for (let i = 0; i < 10; i += 1) await tick();
+    open();
+    const results = await both;
+    expect(results.map((r) => r.cache)).toEqual(['miss', 'miss']);
+    expect(idp.failedAssertions).toBe(2);
+    expect(source.materialCalls).toBe(2);
   });
 
   it('auto-renewal gap: a new version the IdP does not know yet falls back to the previous one', async () => {
