@@ -105,6 +105,12 @@ export class TokenAcquirer {
     const state = this.states.get(key);
     if (state && now < state.expiresAt - MSAL_RENEWAL_OFFSET_MS) {
       if (now >= state.refreshAt) this.refreshInBackground(client, scope, key, state);
+      // Past refresh_in, msal-node would call the IdP in-request for every caller (uncoalesced);
+      // the token is still valid and the background refresh above renews it once.
+      const refreshOn = state.last.refreshOn?.getTime();
+      if (refreshOn !== undefined && now >= refreshOn) {
+        return this.remember(client, scope, key, state.handle, state.last, 'hit');
+      }
       try {
         const result = await state.handle.client.acquire(scope, { skipCache: false });
         return this.remember(client, scope, key, state.handle, result, result.fromCache ? 'hit' : 'miss');

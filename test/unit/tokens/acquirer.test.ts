@@ -114,6 +114,34 @@ describe('token acquirer', () => {
     expect(idp.requests).toBe(2);
   });
 
+  it('past refresh_in, callers get the cached token and only the background refresh calls the IdP', async () => {
+    const { acquirer, idp, clock } = setup();
+    idp.refreshInMs = 1_800_000;
+    const first = await acquirer.acquire(undefined, SCOPE);
+    clock.advance(1_800_000 + 1_000);
+    // IdP down: MSAL would try (and fail) in-request for every caller.
+    idp.down = true;
+    const down = await Promise.all(Array.from({ length: 10 }, () => acquirer.acquire(undefined, SCOPE)));
+    expect(down.map((r) => r.accessToken)).toEqual(Array(10).fill(first.accessToken));
+    await tick();
+    expect(idp.requests).toBe(2);
+    // IdP back, a refresh in flight: concurrent callers still make no request of their own.
+    idp.down = false;
+    clock.advance(31_000);
+    let open!: () => void;
+    idp.gate = new Promise((resolve) => {
+      open = resolve;
+    });
+    const during = await Promise.all(Array.from({ length: 10 }, () => acquirer.acquire(undefined, SCOPE)));
+    expect(during.map((r) => r.accessToken)).toEqual(Array(10).fill(first.accessToken));
+    expect(idp.requests).toBe(3);
+    open();
+    await tick();
+    await tick();
+    expect((await acquirer.acquire(undefined, SCOPE)).accessToken).toBe('token-3');
+    expect(idp.requests).toBe(3);
+  });
+
   it('rotation: a rejected assertion reloads the certificate, rebuilds the client and retries once', async () => {
     const { acquirer, idp, source } = setup();
     await acquirer.acquire(undefined, SCOPE);

@@ -59,6 +59,8 @@ export class FakeIdp {
   registered = new Set<string>();
   down = false;
   lifetimeMs = 3_600_000;
+  /** When set, tokens carry `refreshOn` (Entra's `refresh_in`) this long after issue. */
+  refreshInMs: number | undefined;
   gate: Promise<void> | undefined;
   credentials: ClientCredential[] = [];
 
@@ -68,43 +70,49 @@ export class FakeIdp {
     this.clientsBuilt += 1;
     this.credentials.push(options.credential);
     const cache = new Map<string, TokenResult>();
-    return {
-      acquire: async (scope, { skipCache }) => {
-        const cached = cache.get(scope);
-        if (!skipCache && cached && this.clock() < cached.expiresOn.getTime() - 300_000) {
-          return { ...cached, fromCache: true };
-        }
-        this.requests += 1;
-        await this.gate;
-        if (this.down)
-          throw new TokenError('idp_unavailable', 'The identity provider is unreachable', {
-            retryAfterSeconds: 5,
-          });
-        const credential = options.credential;
-        const identity =
-          credential.kind === 'certificate'
-            ? credential.thumbprintSha256
-            : `assertion:${await credential.getAssertion()}`;
-        if (!this.registered.has(identity)) {
-          this.failedAssertions += 1;
-          throw new TokenError(
-            'idp_rejected',
-            'The identity provider rejected the token request: AADSTS700027',
-            {
-              aadsts: 700027,
-              correlationId: 'corr-rejected',
-            },
-          );
-        }
-        const result: TokenResult = {
-          accessToken: `token-${this.requests}`,
-          expiresOn: new Date(this.clock() + this.lifetimeMs),
-          fromCache: false,
-          correlationId: `corr-${this.requests}`,
-        };
-        cache.set(scope, result);
-        return result;
-      },
+    const acquire = async (scope: string, { skipCache }: { skipCache: boolean }): Promise<TokenResult> => {
+      const cached = cache.get(scope);
+      if (!skipCache && cached && this.clock() < cached.expiresOn.getTime() - 300_000) {
+        // msal-node ClientCredentialClient: past refreshOn it awaits a token request in-request and
+        // then returns the cached token (a failed request throws).
+        if (cached.refreshOn && this.clock() >= cached.refreshOn.getTime()) await issue(scope);
+        return { ...cached, fromCache: true };
+      }
+      return issue(scope);
     };
+    const issue = async (scope: string): Promise<TokenResult> => {
+      this.requests += 1;
+      await this.gate;
+      if (this.down)
+        throw new TokenError('idp_unavailable', 'The identity provider is unreachable', {
+          retryAfterSeconds: 5,
+        });
+      const credential = options.credential;
+      const identity =
+        credential.kind === 'certificate'
+          ? credential.thumbprintSha256
+          : `assertion:${await credential.getAssertion()}`;
+      if (!this.registered.has(identity)) {
+        this.failedAssertions += 1;
+        throw new TokenError(
+          'idp_rejected',
+          'The identity provider rejected the token request: AADSTS700027',
+          {
+            aadsts: 700027,
+            correlationId: 'corr-rejected',
+          },
+        );
+      }
+      const result: TokenResult = {
+        accessToken: `token-${this.requests}`,
+        expiresOn: new Date(this.clock() + this.lifetimeMs),
+        ...(this.refreshInMs === undefined ? {} : { refreshOn: new Date(this.clock() + this.refreshInMs) }),
+        fromCache: false,
+        correlationId: `corr-${this.requests}`,
+      };
+      cache.set(scope, result);
+      return result;
+    };
+    return { acquire };
   };
 }
