@@ -49,7 +49,14 @@ function unixTime(data: Json, name: string): string | undefined {
       : typeof value === 'string' && value.trim() !== ''
         ? Number(value)
         : NaN;
-  return Number.isFinite(seconds) && seconds > 0 ? new Date(seconds * 1000).toISOString() : undefined;
+  const date = new Date(seconds * 1000);
+  // Beyond the Date range (±8.64e15 ms) toISOString() throws; such a date is no date.
+  return seconds > 0 && Number.isFinite(date.getTime()) ? date.toISOString() : undefined;
+}
+
+/** Event fields as text: strings and numbers as they are, anything else (objects, null) as ''. */
+function str(value: unknown): string {
+  return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : '';
 }
 
 function validTime(value: unknown, fallback: Date): string {
@@ -61,10 +68,10 @@ export function normalizeEvent(event: GridEvent, receivedAt: Date): AuditRecord 
   const raw = event as unknown as Json;
   const cloud = typeof raw.specversion === 'string';
   const record: AuditRecord = {
-    eventId: String(raw.id ?? ''),
-    eventType: String((cloud ? raw.type : raw.eventType) ?? ''),
-    source: String((cloud ? raw.source : raw.topic) ?? ''),
-    subject: String(raw.subject ?? ''),
+    eventId: str(raw.id),
+    eventType: str(cloud ? raw.type : raw.eventType),
+    source: str(cloud ? raw.source : raw.topic),
+    subject: str(raw.subject),
     eventTime: validTime(cloud ? raw.time : raw.eventTime, receivedAt),
     schema: cloud ? 'CloudEvents' : 'EventGrid',
   };

@@ -100,4 +100,25 @@ describe('audit event normalisation', () => {
     expect([...key].every((c) => c.charCodeAt(0) >= 0x20)).toBe(true);
     expect(rowKeyFor({ ...record })).toBe(key);
   });
+
+  it('never throws on odd events: out-of-range dates, non-string fields', () => {
+    const odd = {
+      specversion: '1.0',
+      id: 'o1',
+      source: '/vaults/kv',
+      type: 'Microsoft.KeyVault.CertificateNearExpiry',
+      subject: { toString: 1 },
+      time: '2026-01-01T00:00:00Z',
+      data: { ObjectName: 'gw', NBF: 1e20, EXP: '9'.repeat(30) },
+    } as unknown as Parameters<typeof normalizeEvent>[0];
+    const record = normalizeEvent(odd, receivedAt);
+    expect(record.notBefore).toBeUndefined();
+    expect(record.expires).toBeUndefined();
+    expect(record.objectName).toBe('gw');
+    expect(record.subject).toBe('');
+    const topic = { id: 'o2', topic: { toString: 1 }, subject: 's', eventType: 'T', eventTime: 'x' };
+    expect(normalizeEvent(topic as unknown as Parameters<typeof normalizeEvent>[0], receivedAt).source).toBe(
+      '',
+    );
+  });
 });
