@@ -35,6 +35,16 @@ export function normalisePem(text: string): string {
   return text.replace(/\\r\\n|\\n|\\r/g, '\n').replace(/\r\n?/g, '\n');
 }
 
+/**
+ * One PEM block rebuilt with 64-character lines, so indentation or line breaks turned into spaces
+ * (a one-line settings field) still read. Blocks with RFC 1421 headers (legacy encrypted keys) are kept.
+ */
+function tidyBlock(block: string, type: string, body: string): string {
+  if (body.includes(':')) return block;
+  const base64 = body.replace(/\s+/g, '');
+  return `-----BEGIN ${type}-----\n${base64.replace(/(.{64})/g, '$1\n').replace(/\n$/, '')}\n-----END ${type}-----\n`;
+}
+
 function invalid(label: string, reason: string, cause?: unknown): TokenError {
   return new TokenError('certificate_invalid', `Certificate ${label}: ${reason}`, { cause });
 }
@@ -60,7 +70,8 @@ function parsePem(label: string, text: string, password: string | undefined): Pa
   let key: KeyObject | undefined;
   const certs: X509Certificate[] = [];
   for (const match of pem.matchAll(PEM_BLOCK)) {
-    const [block, type] = match;
+    const [original, type = '', body = ''] = match;
+    const block = tidyBlock(original, type, body);
     try {
       if (type === 'CERTIFICATE') certs.push(new X509Certificate(block));
       else if (type?.endsWith('PRIVATE KEY')) {

@@ -28,6 +28,16 @@ describe('certificate parsing', () => {
     expect(parsed.chainPem).toHaveLength(2);
   });
 
+  it('reads PEM whose lines were indented or whose line breaks became spaces (pasted into one-line fields)', () => {
+    const indented = cert.pem
+      .split('\n')
+      .map((line) => `  ${line}`)
+      .join('\r\n');
+    expect(parseCertificate('gw', { value: indented }).thumbprintSha256).toBe(cert.thumbprintSha256);
+    const oneLine = cert.pem.replace(/\n/g, ' ');
+    expect(parseCertificate('gw', { value: oneLine }).thumbprintSha256).toBe(cert.thumbprintSha256);
+  });
+
   it('accepts a PKCS#1 RSA key and converts it to PKCS#8', () => {
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const pkcs1 = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
