@@ -225,8 +225,19 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     if (definition.kind === 'timer') {
       void timers.get(definition.name.toLowerCase())?.run(false);
     } else {
-      const events = typeof input === 'string' && input ? [JSON.parse(input) as GridEvent] : [];
-      void deliverEvents(definition, events).catch(() => undefined);
+      // An Event Grid function gets its event(s) as JSON text in `input`, checked like the webhook's.
+      const parsed = parseEventGridRequest(
+        'Notification',
+        typeof input === 'string' ? input : JSON.stringify(input),
+      );
+      if (parsed.kind !== 'notification') {
+        return sendProblem(
+          res,
+          400,
+          `"input" must hold an Event Grid or CloudEvents event: ${parsed.kind === 'invalid' ? parsed.detail : ''}`,
+        );
+      }
+      void deliverEvents(definition, parsed.events).catch(() => undefined);
     }
     res.writeHead(202);
     res.end();

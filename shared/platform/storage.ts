@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import { TableClient, TableServiceClient } from '@azure/data-tables';
 import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
 import { BlobServiceClient } from '@azure/storage-blob';
@@ -90,10 +91,17 @@ export function tableCreator(client: TableClient): () => Promise<void> {
   };
 }
 
+/** Table storage keys hold at most 1 KiB; past this many characters a key becomes a hash. */
+const MAX_TABLE_KEY_CHARS = 512;
+
 /**
  * A PartitionKey/RowKey Table storage accepts ("Understanding the Table service data model": no
- * `/ \ # ?` or control characters): plain values pass as they are, anything else is base64url-encoded,
- * so the same input always gives the same key.
+ * `/`, backslash, `#`, `?` or control characters, at most 1 KiB): plain values pass as they are, anything else is
+ * base64url-encoded, and a value too long for that is replaced by its SHA-256. The same input
+ * always gives the same key, so redelivered events and repeated writes land on the same row.
  */
-export const safeTableKey = (value: string): string =>
-  /^[A-Za-z0-9._()-]{1,200}$/.test(value) ? value : `b64-${Buffer.from(value, 'utf8').toString('base64url')}`;
+export function safeTableKey(value: string): string {
+  if (/^[A-Za-z0-9._()-]{1,200}$/.test(value)) return value;
+  const encoded = `b64-${Buffer.from(value, 'utf8').toString('base64url')}`;
+  return encoded.length <= MAX_TABLE_KEY_CHARS ? encoded : `sha256-${hash('sha256', value, 'base64url')}`;
+}

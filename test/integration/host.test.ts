@@ -170,6 +170,31 @@ describe('timers', () => {
   });
 });
 
+describe('admin run of an Event Grid function', () => {
+  it('delivers the event in "input" (202) and refuses input that is no event (400)', async () => {
+    const before = seen.events.length;
+    const run = (input: unknown) =>
+      fetch(`${base}/admin/functions/onEvent`, {
+        method: 'POST',
+        headers: { 'x-functions-key': masterKey, 'content-type': 'application/json' },
+        body: JSON.stringify({ input }),
+      });
+    const event = {
+      specversion: '1.0',
+      id: 'admin-1',
+      source: '/admin',
+      type: 'Demo.Admin',
+      subject: 'admin',
+    };
+    expect((await run(JSON.stringify(event))).status).toBe(202);
+    await eventually(() => seen.events.length === before + 1);
+    for (const bad of ['', 'null', '{not json', JSON.stringify({ id: 'x' })]) {
+      expect((await run(bad)).status, bad).toBe(400);
+    }
+    expect(seen.events.length).toBe(before + 1);
+  });
+});
+
 describe('Event Grid webhook', () => {
   const gridEvent = (subject: string) => ({
     id: crypto.randomUUID(),
