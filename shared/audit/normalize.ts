@@ -32,12 +32,7 @@ function field(data: Json, name: string): unknown {
 }
 
 function text(data: Json, name: string): string | undefined {
-  const value = field(data, name);
-  return typeof value === 'string' && value !== ''
-    ? value
-    : typeof value === 'number'
-      ? String(value)
-      : undefined;
+  return str(field(data, name)) || undefined;
 }
 
 /** Key Vault sends Unix seconds, as a number or a numeric string; null when the object has none. */
@@ -54,9 +49,16 @@ function unixTime(data: Json, name: string): string | undefined {
   return seconds > 0 && Number.isFinite(date.getTime()) ? date.toISOString() : undefined;
 }
 
-/** Event fields as text: strings and numbers as they are, anything else (objects, null) as ''. */
+/**
+ * Longest text kept per field. Table storage caps a string property at 64 KiB; real ids, types,
+ * subjects and names are far shorter, and an oversize one must not fail its batch forever.
+ */
+const MAX_FIELD_CHARS = 2048;
+
+/** Event fields as text: strings and numbers as they are (bounded), anything else (objects, null) as ''. */
 function str(value: unknown): string {
-  return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : '';
+  const text = typeof value === 'string' ? value : typeof value === 'number' ? String(value) : '';
+  return text.length > MAX_FIELD_CHARS ? `${text.slice(0, MAX_FIELD_CHARS)}…` : text;
 }
 
 function validTime(value: unknown, fallback: Date): string {

@@ -121,4 +121,23 @@ describe('audit event normalisation', () => {
       '',
     );
   });
+
+  it('bounds oversize fields, so such an event can still be stored', () => {
+    const record = normalizeEvent(
+      {
+        id: 'big',
+        topic: 't',
+        subject: 's'.repeat(100_000),
+        eventType: 'Microsoft.KeyVault.SecretNewVersionCreated',
+        eventTime: '2026-11-22T10:00:00Z',
+        dataVersion: '1',
+        metadataVersion: '1',
+        data: { ObjectName: 'n'.repeat(100_000) },
+      },
+      receivedAt,
+    );
+    expect(record.subject.length).toBeLessThanOrEqual(2049);
+    expect(record.objectName?.length).toBeLessThanOrEqual(2049);
+    expect(record.subject.startsWith('sss')).toBe(true);
+  });
 });
