@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { maxBodyBytesSetting } from '../shared/platform/registry.js';
 import { type RunningAzurite, startAzurite } from './azurite.js';
 import { type IdentityOptions, type RunningIdentity, startIdentity } from './entra/identity.js';
 import { generateKeys, type HostKeys } from './host/keys.js';
@@ -85,7 +86,7 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
       log,
       env,
       ...(options.timers === undefined ? {} : { timers: options.timers }),
-      ...(env.Http__MaxRequestBodyBytes ? { maxBodyBytes: Number(env.Http__MaxRequestBodyBytes) } : {}),
+      maxBodyBytes: maxBodyBytesSetting(env),
     });
     return {
       host,

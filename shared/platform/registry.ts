@@ -99,8 +99,9 @@ export interface HttpFunctionOptions {
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
-function maxBodyBytesSetting(): number {
-  const raw = process.env.Http__MaxRequestBodyBytes;
+/** `Http__MaxRequestBodyBytes`, or the default when unset or not a positive integer. */
+export function maxBodyBytesSetting(env: Record<string, string | undefined> = process.env): number {
+  const raw = env.Http__MaxRequestBodyBytes;
   const parsed = raw ? Number(raw) : Number.NaN;
   return Number.isInteger(parsed) && parsed > 0 ? parsed : DEFAULT_MAX_BODY_BYTES;
 }

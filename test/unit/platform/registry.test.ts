@@ -3,7 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { loadFunctions } from '../../../local/host/load.js';
 import { compileRoute } from '../../../local/host/routes.js';
 import { parseSchedule, resolveSchedule } from '../../../local/host/timers.js';
-import { registerHttp } from '../../../shared/platform/registry.js';
+import {
+  DEFAULT_MAX_BODY_BYTES,
+  maxBodyBytesSetting,
+  registerHttp,
+} from '../../../shared/platform/registry.js';
 
 describe('function registrations', () => {
   it('every function file registers a valid, uniquely named definition', async () => {
@@ -29,5 +33,15 @@ describe('function registrations', () => {
     registerHttp('dupe-check', options);
     expect(() => registerHttp('Dupe-Check', options)).toThrow(/registered twice/);
     expect(() => registerHttp('bad name', options)).toThrow(/Invalid function name/);
+  });
+
+  it('reads the body limit, falling back to 1 MiB for anything but a positive integer', () => {
+    expect(DEFAULT_MAX_BODY_BYTES).toBe(1024 * 1024);
+    expect(maxBodyBytesSetting({ Http__MaxRequestBodyBytes: '65536' })).toBe(65536);
+    for (const bad of [undefined, '', 'abc', '0', '-5', '1.5']) {
+      expect(maxBodyBytesSetting({ Http__MaxRequestBodyBytes: bad }), String(bad)).toBe(
+        DEFAULT_MAX_BODY_BYTES,
+      );
+    }
   });
 });
