@@ -24,13 +24,45 @@ function cookieHeader(c: Cookie): string {
   });
 }
 
-function wire(status: number, headers: Headers, cookies: Cookie[], body: Buffer): WireResponse {
+function wire(status: number, headers: Headers | Record<string, string>, cookies: Cookie[], body: Buffer) {
   const out: Record<string, string | string[]> = {};
-  headers.forEach((value, name) => {
-    out[name] = value;
-  });
+  if (headers instanceof Headers) {
+    headers.forEach((value, name) => {
+      out[name] = value;
+    });
+  } else {
+    // Headers iterates in name order; so does this, so both paths write the same bytes.
+    for (const name of Object.keys(headers).sort()) out[name] = headers[name] ?? '';
+  }
   if (cookies.length > 0) out['set-cookie'] = cookies.map(cookieHeader);
   return { status, headers: out, body };
+}
+
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** What Headers accepts as a value: a byte string without NUL, CR or LF. */
+const HEADER_VALUE = /^[^\0\r\n\u0100-\uffff]*$/;
+const HTTP_WHITESPACE = /^[\t\n\r ]+|[\t\n\r ]+$/g;
+
+/**
+ * A plain record of string headers (what nearly every function returns), normalised as Headers
+ * does: lower-case names, values trimmed of HTTP whitespace, same-name values joined with ", ".
+ * Undefined for anything else (tuples, Headers, invalid names or values, set-cookie), which goes
+ * through Headers itself; building one costs a few microseconds per header on every response.
+ */
+function plainHeaders(init: HttpResponseInit['headers']): Record<string, string> | undefined {
+  if (init === undefined) return {};
+  if (typeof init !== 'object' || init === null || Object.getPrototypeOf(init) !== Object.prototype) {
+    return undefined;
+  }
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(init)) {
+    if (typeof value !== 'string' || !HEADER_NAME.test(name) || !HEADER_VALUE.test(value)) return undefined;
+    const key = name.toLowerCase();
+    if (key === 'set-cookie') return undefined;
+    const trimmed = value.replace(HTTP_WHITESPACE, '');
+    out[key] = out[key] === undefined ? trimmed : `${out[key]}, ${trimmed}`;
+  }
+  return out;
 }
 
 /**
@@ -49,15 +81,21 @@ export async function toWireResponse(
     body === undefined || body === null || typeof body === 'string' || body instanceof Uint8Array;
   if (!(init instanceof HttpResponse) && simpleBody) {
     const status = init.status ?? 200;
-    const headers = new Headers(init.headers as ConstructorParameters<typeof Headers>[0]);
+    const headers =
+      plainHeaders(init.headers) ?? new Headers(init.headers as ConstructorParameters<typeof Headers>[0]);
+    const setDefault = (name: string, value: string) => {
+      if (headers instanceof Headers) {
+        if (!headers.has(name)) headers.set(name, value);
+      } else headers[name] ??= value;
+    };
     let bytes: Buffer = Buffer.alloc(0);
     if (!NULL_BODY_STATUSES.has(status)) {
       if (init.jsonBody !== undefined) {
         bytes = Buffer.from(JSON.stringify(init.jsonBody), 'utf8');
-        if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+        setDefault('content-type', 'application/json');
       } else if (typeof body === 'string') {
         bytes = Buffer.from(body, 'utf8');
-        if (!headers.has('content-type')) headers.set('content-type', 'text/plain;charset=UTF-8');
+        setDefault('content-type', 'text/plain;charset=UTF-8');
       } else if (body instanceof Uint8Array) {
         bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
       }

@@ -8,6 +8,8 @@ export interface CompiledRoute {
   template: string;
   /** Lower sorts first: literal segments beat parameters, which beat optional and catch-all ones. */
   precedence: number[];
+  /** The first segment when it is literal, lowercased: paths starting otherwise cannot match. */
+  firstLiteral: string | undefined;
   match(path: string): Record<string, string> | null;
 }
 
@@ -77,9 +79,11 @@ export function compileRoute(template: string): CompiledRoute {
     .map((segment) => PARAM.exec(segment)?.[2])
     .filter((name): name is string => name !== undefined);
   const regex = new RegExp(`^${pattern}/?$`, 'i');
+  const first = segments[0];
   return {
     template,
     precedence,
+    firstLiteral: first !== undefined && !PARAM.test(first) ? first.toLowerCase() : undefined,
     match(path) {
       const found = regex.exec(path === '' ? '' : `/${path.replace(/^\/+/, '')}`);
       if (!found) return null;

@@ -142,7 +142,10 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     // Routes are in precedence order: the first that matches the path and allows the method wins.
     let match: { route: Route; params: Record<string, string> } | undefined;
     const allowed = new Set<string>();
+    const slash = path.indexOf('/');
+    const first = (slash === -1 ? path : path.slice(0, slash)).toLowerCase();
     for (const route of routes) {
+      if (route.compiled.firstLiteral !== undefined && route.compiled.firstLiteral !== first) continue;
       const params = route.compiled.match(path);
       if (!params) continue;
       if (route.definition.methods.includes(method as never)) {

@@ -34,6 +34,40 @@ export function rolesOf(claims: Claims): string[] {
   return Array.isArray(claims.roles) ? claims.roles.filter((r): r is string => typeof r === 'string') : [];
 }
 
+/**
+ * What the checks and responses read from verified claims, derived once per claims object: a
+ * cached token's claims are the same object on every hit (verified claims are never mutated).
+ */
+export interface TokenFacts {
+  clientId: string | undefined;
+  user: boolean;
+  scopes: string[];
+  roles: string[];
+  /** Non-empty `aud` values without trailing slashes. */
+  audiences: string[];
+}
+
+const trimSlash = (value: string) => value.replace(/\/+$/, '');
+const factsByClaims = new WeakMap<Claims, TokenFacts>();
+
+export function factsOf(claims: Claims): TokenFacts {
+  let facts = factsByClaims.get(claims);
+  if (!facts) {
+    const auds = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+    facts = {
+      clientId: clientIdOf(claims),
+      user: isUserToken(claims),
+      scopes: scopesOf(claims),
+      roles: rolesOf(claims),
+      audiences: auds
+        .filter((aud): aud is string => typeof aud === 'string' && aud.length > 0)
+        .map(trimSlash),
+    };
+    factsByClaims.set(claims, facts);
+  }
+  return facts;
+}
+
 const fail = (description: string) => new ValidationFailure('invalid_token', description);
 
 export function checkTimes(claims: Claims, policy: Policy, nowSeconds: number): void {
@@ -57,13 +91,17 @@ export function checkTimes(claims: Claims, policy: Policy, nowSeconds: number): 
   }
 }
 
-const trimSlash = (value: string) => value.replace(/\/+$/, '');
+const acceptedByPolicy = new WeakMap<Policy, Set<string>>();
 
 /** v1 audiences may be the App ID URI with or without its trailing slash, or the client id. */
 export function audienceAccepted(claims: Claims, policy: Policy): boolean {
-  const auds = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-  const accepted = new Set(policy.audiences.map(trimSlash));
-  return auds.some((aud) => typeof aud === 'string' && aud.length > 0 && accepted.has(trimSlash(aud)));
+  let accepted = acceptedByPolicy.get(policy);
+  if (!accepted) {
+    accepted = new Set(policy.audiences.map(trimSlash));
+    acceptedByPolicy.set(policy, accepted);
+  }
+  const set = accepted;
+  return factsOf(claims).audiences.some((aud) => set.has(aud));
 }
 
 function claimValues(value: unknown, separator: string | undefined): string[] {
@@ -75,7 +113,7 @@ function claimValues(value: unknown, separator: string | undefined): string[] {
 
 export function checkAuthorization(claims: Claims, policy: Policy): void {
   if (!audienceAccepted(claims, policy)) throw fail('audience not accepted');
-  const clientId = clientIdOf(claims);
+  const { clientId, user, scopes, roles } = factsOf(claims);
   if (policy.allowedClientIds.length > 0 && (!clientId || !policy.allowedClientIds.includes(clientId))) {
     throw fail('client not allowed');
   }
@@ -83,7 +121,6 @@ export function checkAuthorization(claims: Claims, policy: Policy): void {
     const acr = tokenVersion(claims) === '1.0' ? claims.appidacr : claims.azpacr;
     if (acr !== '2') throw fail('certificate credential required');
   }
-  const user = isUserToken(claims);
   if (policy.tokenKind === 'app' && user) throw fail('app-only token required');
   if (policy.tokenKind === 'user' && !user) throw fail('user token required');
   for (const rule of policy.requiredClaims) {
@@ -95,19 +132,17 @@ export function checkAuthorization(claims: Claims, policy: Policy): void {
     if (!ok) throw fail('required claim not satisfied');
   }
   if (policy.requiredScopes.length > 0) {
-    const scopes = new Set(scopesOf(claims));
-    if (!policy.requiredScopes.every((s) => scopes.has(s))) {
+    if (!policy.requiredScopes.every((s) => scopes.includes(s))) {
       throw new ValidationFailure('insufficient_scope', 'required scope missing', {
         scope: policy.requiredScopes.join(' '),
       });
     }
   }
   if (policy.requiredRoles.length > 0) {
-    const roles = new Set(rolesOf(claims));
     const ok =
       policy.rolesMatch === 'all'
-        ? policy.requiredRoles.every((r) => roles.has(r))
-        : policy.requiredRoles.some((r) => roles.has(r));
+        ? policy.requiredRoles.every((r) => roles.includes(r))
+        : policy.requiredRoles.some((r) => roles.includes(r));
     if (!ok) {
       throw new ValidationFailure('insufficient_scope', 'required role missing', {
         scope: policy.requiredRoles.join(' '),

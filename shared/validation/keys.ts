@@ -147,20 +147,31 @@ export class IssuerKeySet {
 
   /** The current keys; starts a background refresh when they are due, waits only when there are none. */
   async current(): Promise<KeySnapshot> {
+    const held = this.heldKeys();
+    if (held) return held;
+    if (this.#inflight) await this.#inflight;
+    else if (this.#options.clock() - this.#lastAttemptAt >= this.#retryAfterFailureMs) await this.refresh();
+    const loaded = this.heldKeys();
+    if (!loaded) throw unavailable('signing keys unavailable', this.#retryAfterSeconds());
+    return loaded;
+  }
+
+  /**
+   * current() without waiting: the keys held (a background refresh starts when they are due), or
+   * undefined when there are none yet. Throws when they are past the last-known-good window.
+   */
+  heldKeys(): KeySnapshot | undefined {
+    const snapshot = this.#snapshot;
+    if (!snapshot) return undefined;
     const now = this.#options.clock();
-    if (!this.#snapshot) {
-      if (this.#inflight) await this.#inflight;
-      else if (now - this.#lastAttemptAt >= this.#retryAfterFailureMs) await this.refresh();
-      if (!this.#snapshot) throw unavailable('signing keys unavailable', this.#retryAfterSeconds());
-    } else if (
+    if (
       // Due, or the last attempt failed (e.g. an unknown-kid refresh): retry after the back-off.
-      (now - this.#snapshot.loadedAt >= this.#options.refreshMs || this.#failing) &&
+      (now - snapshot.loadedAt >= this.#options.refreshMs || this.#failing) &&
       !this.#inflight &&
       now - this.#lastAttemptAt >= this.#retryAfterFailureMs
     ) {
       void this.refresh();
     }
-    const snapshot = this.#snapshot;
     if (this.#failing && now - this.#lastSuccessAt > this.#options.lastKnownGoodMs) {
       throw unavailable(
         'signing keys expired while the identity provider is unreachable',

@@ -13,6 +13,9 @@ export interface TokenSource {
   body: string | undefined;
 }
 
+/** The `Bearer` scheme and the whitespace after it (matching only the prefix keeps long tokens cheap). */
+const BEARER_SCHEME = /^\s*bearer(?:\s+|$)/i;
+
 /** RFC 6750 §2.1 b64token. */
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 
@@ -27,9 +30,9 @@ export function extractToken(source: TokenSource): string | undefined {
   const found: string[] = [];
   const auth = source.authorization;
   if (auth !== null && auth.trim() !== '') {
-    const match = /^\s*bearer(?:\s+(.*))?$/i.exec(auth);
-    if (match) {
-      const value = (match[1] ?? '').trim();
+    const scheme = BEARER_SCHEME.exec(auth);
+    if (scheme) {
+      const value = auth.slice(scheme[0].length).trim();
       if (!value) throw badRequest('empty bearer token');
       found.push(value);
     }

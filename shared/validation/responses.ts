@@ -1,4 +1,4 @@
-import { type Claims, clientIdOf, isUserToken, rolesOf, scopesOf } from './claims.js';
+import { type Claims, clientIdOf, factsOf, isUserToken, scopesOf } from './claims.js';
 import type { ValidationFailure } from './errors.js';
 import type { Policy } from './policy.js';
 
@@ -51,20 +51,21 @@ export function headerSafe(value: unknown): string | undefined {
 }
 
 export function validateSuccess(claims: Claims, policy: Policy, nowSeconds: number): PlainResponse {
-  const user = isUserToken(claims);
-  const clientId = clientIdOf(claims);
-  const body: Record<string, unknown> = {};
-  for (const name of policy.selectedClaims) if (claims[name] !== undefined) body[name] = claims[name];
-  Object.assign(body, {
+  const { user, clientId, scopes, roles } = factsOf(claims);
+  const selected: Record<string, unknown> = {};
+  for (const name of policy.selectedClaims) if (claims[name] !== undefined) selected[name] = claims[name];
+  // Selected claims come first; the fields below override any of the same name.
+  const body: Record<string, unknown> = {
+    ...selected,
     active: true,
     client_id: clientId,
     token_type: 'Bearer',
     expires_in: typeof claims.exp === 'number' ? Math.max(0, claims.exp - nowSeconds) : undefined,
     tid: claims.tid,
     ver: claims.ver,
-    scope: scopesOf(claims),
-    roles: rolesOf(claims),
-  });
+    scope: scopes,
+    roles,
+  };
   if (!user) body.grant_type = 'client_credentials';
   else {
     const uid = userIdOf(claims);
@@ -73,8 +74,11 @@ export function validateSuccess(claims: Claims, policy: Policy, nowSeconds: numb
     if (mail) body.mail = mail;
     if (str(claims.name)) body.cn = claims.name;
   }
-  const headers: Record<string, string> = { ...JSON_HEADERS };
-  const identity = user ? headerSafe(userIdOf(claims)) : headerSafe(clientId);
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'cache-control': 'no-store',
+  };
+  const identity = headerSafe(user ? userIdOf(claims) : clientId);
   if (identity) headers[user ? policy.headers.userId : policy.headers.clientId] = identity;
   for (const [header, claim] of Object.entries(policy.headers.claims)) {
     const value = headerSafe(claims[claim]);

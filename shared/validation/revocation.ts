@@ -23,10 +23,20 @@ export interface DenylistStore {
   changedSince(since: Date | undefined, nowSeconds: number): Promise<DenylistEntry[]>;
 }
 
-export const revocationKey = (claims: Record<string, unknown>, hash: string): string =>
-  typeof claims.jti === 'string' && claims.jti.length > 0 && claims.jti.length <= 256
-    ? `jti-${Buffer.from(claims.jti, 'utf8').toString('base64url')}`
-    : `sha256-${hash}`;
+const keysByClaims = new WeakMap<Record<string, unknown>, string>();
+
+/** Remembered per claims object: a cached token's claims (and hash) are the same on every hit. */
+export function revocationKey(claims: Record<string, unknown>, hash: string): string {
+  let key = keysByClaims.get(claims);
+  if (key === undefined) {
+    key =
+      typeof claims.jti === 'string' && claims.jti.length > 0 && claims.jti.length <= 256
+        ? `jti-${Buffer.from(claims.jti, 'utf8').toString('base64url')}`
+        : `sha256-${hash}`;
+    keysByClaims.set(claims, key);
+  }
+  return key;
+}
 
 const PARTITION = 'revoked';
 
@@ -84,21 +94,28 @@ export class Denylist {
 
   /** True when `key` is revoked. Waits for a re-read when the in-memory list is older than `refreshMs`. */
   async isRevoked(key: string): Promise<boolean> {
-    await this.#fresh();
-    const exp = this.#entries.get(key);
-    return exp !== undefined && exp * 1000 > this.#options.clock();
+    const now = this.revokedNow(key);
+    if (now !== undefined) return now;
+    await this.#refresh();
+    if (this.#loadedAt === undefined) throw unavailable('revocation list unavailable', 5);
+    return this.#has(key);
   }
 
-  async #fresh(): Promise<void> {
-    const now = this.#options.clock();
-    if (this.#loadedAt === undefined) {
-      await this.#refresh();
-      if (this.#loadedAt === undefined) throw unavailable('revocation list unavailable', 5);
-      return;
-    }
-    const age = now - this.#loadedAt;
-    if (age >= this.#options.refreshMs) await this.#refresh();
-    else if (age >= this.#options.refreshMs / 2) void this.#refresh();
+  /**
+   * isRevoked() without waiting: undefined when the list is not loaded or older than `refreshMs`
+   * (the caller must wait for the re-read). Past half the interval a re-read starts in the background.
+   */
+  revokedNow(key: string): boolean | undefined {
+    if (this.#loadedAt === undefined) return undefined;
+    const age = this.#options.clock() - this.#loadedAt;
+    if (age >= this.#options.refreshMs) return undefined;
+    if (age >= this.#options.refreshMs / 2) void this.#refresh();
+    return this.#has(key);
+  }
+
+  #has(key: string): boolean {
+    const exp = this.#entries.get(key);
+    return exp !== undefined && exp * 1000 > this.#options.clock();
   }
 
   #remember(entry: DenylistEntry): void {

@@ -54,6 +54,9 @@ export async function tokenSourceOf(request: RequestLike): Promise<TokenSource> 
   };
 }
 
+const revoked = (verified: VerifiedToken) =>
+  new ValidationFailure('invalid_token', 'token revoked', { verifiedClaims: verified.claims });
+
 export class ValidationService {
   readonly #options: ServiceOptions;
 
@@ -68,13 +71,23 @@ export class ValidationService {
   /** Verify + revocation. Throws ValidationFailure. */
   async check(token: string, policy: Policy): Promise<VerifiedToken> {
     const verified = await this.#options.verifier.verify(token, policy);
-    if (
-      this.#options.denylist &&
-      (await this.#options.denylist.isRevoked(revocationKey(verified.claims, verified.hash)))
-    ) {
-      throw new ValidationFailure('invalid_token', 'token revoked', { verifiedClaims: verified.claims });
-    }
+    const denylist = this.#options.denylist;
+    if (denylist && (await denylist.isRevoked(revocationKey(verified.claims, verified.hash))))
+      throw revoked(verified);
     return verified;
+  }
+
+  /**
+   * check() for a cached token while the denylist is fresh, without waiting (the path nearly every
+   * gateway request takes); undefined when check() must run. Throws ValidationFailure.
+   */
+  #checkNow(token: string, policy: Policy): VerifiedToken | undefined {
+    const verified = this.#options.verifier.verifyCached(token, policy);
+    const denylist = this.#options.denylist;
+    if (!verified || !denylist) return verified;
+    const isRevoked = denylist.revokedNow(revocationKey(verified.claims, verified.hash));
+    if (isRevoked) throw revoked(verified);
+    return isRevoked === false ? verified : undefined;
   }
 
   async validate(source: TokenSource, policyName: string): Promise<PlainResponse> {
@@ -101,7 +114,7 @@ export class ValidationService {
     }
     if (token === undefined) return noTokenResponse(policy.realm);
     try {
-      const verified = await this.check(token, policy);
+      const verified = this.#checkNow(token, policy) ?? (await this.check(token, policy));
       this.#count(verified.claims, policy, true);
       return validateSuccess(verified.claims, policy, Math.floor(this.#options.clock() / 1000));
     } catch (error) {

@@ -68,6 +68,11 @@ export function tokenHash(token: string): string {
   return digest('sha256', token, 'base64url');
 }
 
+/** `iss` must equal the issuer template with `{tenantid}` = `tid`. */
+function checkIssuer(claims: Claims, template: string, tenant: string): void {
+  if (claims.iss !== template.replaceAll('{tenantid}', tenant)) throw invalidToken('issuer not accepted');
+}
+
 export function metadataUrlFor(
   policy: Policy,
   version: '1.0' | '2.0',
@@ -88,7 +93,7 @@ export class Verifier {
   readonly #cache: BoundedLru<CachedToken> | undefined;
   readonly #badSignatures: BoundedLru<true>;
   readonly #negativeTtlMs: number;
-  readonly #metadataUrls = new WeakMap<Policy, Map<string, string>>();
+  readonly #routes = new WeakMap<Policy, Map<string, { '1.0'?: IssuerRoute; '2.0'?: IssuerRoute }>>();
 
   constructor(options: VerifierOptions) {
     this.#options = options;
@@ -109,7 +114,22 @@ export class Verifier {
 
   /** Signature, issuer and time checks, then the policy's authorization checks. */
   async verify(token: string, policy: Policy): Promise<VerifiedToken> {
-    const verified = await this.authenticate(token, policy);
+    return this.#authorize(await this.authenticate(token, policy), policy);
+  }
+
+  /** verify() for a token already in the cache, without waiting: undefined when it must be verified. */
+  verifyCached(token: string, policy: Policy): VerifiedToken | undefined {
+    const verified = this.#fromCache(this.#admit(token, policy), policy);
+    return verified && this.#authorize(verified, policy);
+  }
+
+  /** Everything that proves the token is genuine and current (no audience/scope checks). */
+  async authenticate(token: string, policy: Policy): Promise<VerifiedToken> {
+    const hash = this.#admit(token, policy);
+    return this.#fromCache(hash, policy) ?? (await this.#verifySignature(token, hash, policy));
+  }
+
+  #authorize(verified: VerifiedToken, policy: Policy): VerifiedToken {
     try {
       checkAuthorization(verified.claims, policy);
     } catch (error) {
@@ -118,26 +138,37 @@ export class Verifier {
     return verified;
   }
 
-  /** Everything that proves the token is genuine and current (no audience/scope checks). */
-  async authenticate(token: string, policy: Policy): Promise<VerifiedToken> {
-    if (Buffer.byteLength(token, 'utf8') > policy.maxTokenBytes) throw invalidToken('token too large');
-    const hash = tokenHash(token);
-    const nowMs = this.#options.clock();
-    // A hit is this exact string, already parsed and verified: only the policy-dependent checks rerun.
+  /** The size limit, then the token's hash (the cache key). */
+  #admit(token: string, policy: Policy): string {
+    // UTF-8 takes 1 to 3 bytes per UTF-16 unit: the length bounds the byte count without a scan.
+    const max = policy.maxTokenBytes;
+    if (token.length > max || (token.length * 3 > max && Buffer.byteLength(token, 'utf8') > max))
+      throw invalidToken('token too large');
+    return tokenHash(token);
+  }
+
+  /**
+   * A hit is this exact string, already parsed and verified: only the policy-dependent checks
+   * rerun. Undefined when the signature must be (re)checked for this policy.
+   */
+  #fromCache(hash: string, policy: Policy): VerifiedToken | undefined {
     const cached = this.#cache?.get(hash);
-    if (cached) {
-      const claims = cached.claims;
-      const version = tokenVersion(claims) as '1.0' | '2.0';
-      if (!(policy.algorithms as string[]).includes(cached.alg)) throw invalidToken('algorithm not accepted');
-      // A cached signature only counts if this policy would trust the same issuer key set.
-      const route = this.#issuerRoute(claims, policy);
-      if (route.metadataUrl === cached.metadataUrl) {
-        // This policy may name its own issuer template: the issuer check runs on a hit too.
-        await this.#checkIssuer(claims, policy, route);
-        checkTimes(claims, policy, Math.floor(nowMs / 1000));
-        return { claims, hash: cached.signedHash, version, cacheHit: true };
-      }
-    }
+    if (!cached) return undefined;
+    const claims = cached.claims;
+    if (!(policy.algorithms as string[]).includes(cached.alg)) throw invalidToken('algorithm not accepted');
+    // A cached signature only counts if this policy would trust the same issuer key set.
+    const route = this.#issuerRoute(claims, policy);
+    if (route.metadataUrl !== cached.metadataUrl) return undefined;
+    // This policy may name its own issuer template: the issuer check runs on a hit too.
+    const issuer = this.#issuerTemplateNow(policy, route);
+    if (issuer === undefined) return undefined;
+    checkIssuer(claims, issuer, route.tenant);
+    checkTimes(claims, policy, Math.floor(this.#options.clock() / 1000));
+    return { claims, hash: cached.signedHash, version: route.version, cacheHit: true };
+  }
+
+  async #verifySignature(token: string, hash: string, policy: Policy): Promise<VerifiedToken> {
+    const nowMs = this.#options.clock();
     const parts = token.split('.');
     if (parts.length === 5) throw invalidToken('encrypted tokens are not accepted');
     if (parts.length !== 3) throw invalidToken('malformed token');
@@ -167,7 +198,8 @@ export class Verifier {
     const route = this.#issuerRoute(claims, policy);
     const version = route.version;
     const keySet = this.#options.keySets.get(route.metadataUrl);
-    await this.#checkIssuer(claims, policy, route);
+    const issuer = this.#issuerTemplateNow(policy, route) ?? (await keySet.current()).issuer;
+    checkIssuer(claims, issuer, route.tenant);
 
     const key = await keySet.keyFor(kid);
     if (!key) throw invalidToken('signing key not found');
@@ -200,23 +232,29 @@ export class Verifier {
     return { claims, hash: signedHash, version, cacheHit: false };
   }
 
-  /** `iss` must equal the policy's issuer template, else the discovery document's, with `{tenantid}` = `tid`. */
-  async #checkIssuer(claims: Claims, policy: Policy, route: IssuerRoute): Promise<void> {
+  /** The policy's issuer template, else the discovery document's if it is loaded (else undefined). */
+  #issuerTemplateNow(policy: Policy, route: IssuerRoute): string | undefined {
     const explicit = route.version === '1.0' ? policy.issuers.v1 : policy.issuers.v2;
-    const template = explicit ?? (await this.#options.keySets.get(route.metadataUrl).current()).issuer;
-    if (claims.iss !== template.replaceAll('{tenantid}', route.tenant))
-      throw invalidToken('issuer not accepted');
+    return explicit ?? this.#options.keySets.get(route.metadataUrl).heldKeys()?.issuer;
   }
 
-  /** Which configured issuer would vouch for these (unverified) claims, from `ver` and `tid` only. */
-  #issuerRoute(
-    claims: Claims,
-    policy: Policy,
-  ): { version: '1.0' | '2.0'; tenant: string; metadataUrl: string } {
+  /**
+   * Which configured issuer would vouch for these (unverified) claims, from `ver` and `tid` only.
+   * Accepted routes are remembered per policy and `tid` (bounded: tenants come from tokens).
+   */
+  #issuerRoute(claims: Claims, policy: Policy): IssuerRoute {
     const version = tokenVersion(claims);
     if (!version || !policy.versions.includes(version)) throw invalidToken('token version not accepted');
     const tid = claims.tid;
-    if (typeof tid !== 'string' || !GUID.test(tid)) throw invalidToken('tenant not accepted');
+    if (typeof tid !== 'string') throw invalidToken('tenant not accepted');
+    let byTenant = this.#routes.get(policy);
+    if (!byTenant) {
+      byTenant = new Map();
+      this.#routes.set(policy, byTenant);
+    }
+    const known = byTenant.get(tid)?.[version];
+    if (known) return known;
+    if (!GUID.test(tid)) throw invalidToken('tenant not accepted');
     const tenant = tid.toLowerCase();
     let metadataTenant = tenant;
     if (policy.tenants === 'any') {
@@ -227,22 +265,13 @@ export class Verifier {
     } else if (!policy.tenants.some((t) => t.toLowerCase() === tenant)) {
       throw invalidToken('tenant not accepted');
     }
-    return { version, tenant: tid, metadataUrl: this.#metadataUrl(policy, version, metadataTenant) };
-  }
-
-  /** metadataUrlFor, remembered per policy (a handful of tenants and two versions each). */
-  #metadataUrl(policy: Policy, version: '1.0' | '2.0', tenant: string): string {
-    let urls = this.#metadataUrls.get(policy);
-    if (!urls) {
-      urls = new Map();
-      this.#metadataUrls.set(policy, urls);
-    }
-    const key = `${version}|${tenant}`;
-    let url = urls.get(key);
-    if (url === undefined) {
-      url = metadataUrlFor(policy, version, tenant, this.#options.defaultInstance ?? DEFAULT_INSTANCE);
-      if (urls.size < 1000) urls.set(key, url);
-    }
-    return url;
+    const instance = this.#options.defaultInstance ?? DEFAULT_INSTANCE;
+    const route = {
+      version,
+      tenant: tid,
+      metadataUrl: metadataUrlFor(policy, version, metadataTenant, instance),
+    };
+    if (byTenant.size < 1000) byTenant.set(tid, { ...byTenant.get(tid), [version]: route });
+    return route;
   }
 }

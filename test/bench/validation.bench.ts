@@ -1,14 +1,8 @@
 import { createSign } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import jwt from 'jsonwebtoken';
-import { JwksClient } from 'jwks-rsa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startStack } from '../../local/stack.js';
-import { registerHttp } from '../../shared/platform/registry.js';
 import { createFetchJson } from '../../shared/validation/http-json.js';
 import { KeySetRegistry } from '../../shared/validation/keys.js';
 import { Verifier } from '../../shared/validation/verifier.js';
@@ -22,6 +16,7 @@ import {
   startFakeIdp,
   TENANT,
 } from '../unit/validation/fake-idp.js';
+import { type BenchServer, startBenchServer } from './host.js';
 import { type LoadResult, runLoad } from './load.js';
 
 /**
@@ -33,15 +28,16 @@ import { type LoadResult, runLoad } from './load.js';
  *   4. HTTP /api/validate vs jsonwebtoken + jwks-rsa minimal server              (goal >= 2x)
  *   5. RSS after N distinct valid tokens with the default caps (cap + 20%)
  */
-const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
+const DURATION = Number(process.env.BENCH_SECONDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const TOKENS = Number(process.env.BENCH_TOKENS ?? 100_000);
 const CONNECTIONS = 20;
 
 let idp: FakeIdp;
 let key: SigningPair;
 let token: string;
-let stack: LocalStack;
-let baseline: Server;
+let host: BenchServer;
+let baseline: BenchServer;
 const lines: string[] = [];
 const report = (line: string) => {
   lines.push(line);
@@ -92,46 +88,20 @@ beforeAll(async () => {
   idp = await startFakeIdp([key]);
   token = await mint(key, { nowSeconds: Math.floor(Date.now() / 1000), base: idp.base });
   const { name: _n, ...policy } = makePolicy(idp);
-  // The no-op baseline lives only in this benchmark, never in functions/.
-  registerHttp('benchNoop', {
-    route: 'bench-noop',
-    methods: ['GET'],
-    authLevel: 'function',
-    handler: async () => ({ status: 200, jsonBody: { ok: true } }),
-  });
-  stack = await startStack({
-    functionsDir: join(import.meta.dirname, '..', '..', 'functions'),
-    port: 0,
-    timers: false,
-    log: () => undefined,
-    settings: { IsEncrypted: false, Values: { Validation__Policies: JSON.stringify({ default: policy }) } },
+  host = await startBenchServer('host-process.mjs', {
+    BENCH_HOST_SETTINGS: JSON.stringify({ Validation__Policies: JSON.stringify({ default: policy }) }),
   });
   // A typical Node stack: jsonwebtoken + jwks-rsa (with its cache), one HTTP server.
-  const client = new JwksClient({ jwksUri: `${idp.base}/keys`, cache: true, rateLimit: false });
-  baseline = createServer((req, res) => {
-    const raw = (req.headers.authorization ?? '').replace(/^Bearer /, '');
-    const kid = (jwt.decode(raw, { complete: true })?.header.kid as string | undefined) ?? '';
-    client
-      .getSigningKey(kid)
-      .then((signing) => {
-        const claims = jwt.verify(raw, signing.getPublicKey(), {
-          algorithms: ['RS256', 'PS256'],
-          audience: API_CLIENT_ID,
-          issuer: `${idp.base}/${TENANT}/v2.0`,
-        });
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ active: true, claims }));
-      })
-      .catch(() => {
-        res.writeHead(401).end();
-      });
+  baseline = await startBenchServer('typical-server.mjs', {
+    BENCH_JWKS_URI: `${idp.base}/keys`,
+    BENCH_AUDIENCE: API_CLIENT_ID,
+    BENCH_ISSUER: `${idp.base}/${TENANT}/v2.0`,
   });
-  await new Promise<void>((resolve) => baseline.listen(0, '127.0.0.1', resolve));
 }, 120_000);
 
 afterAll(async () => {
-  await new Promise<void>((resolve) => (baseline ? baseline.close(() => resolve()) : resolve()));
-  await stack?.stop();
+  await baseline?.stop();
+  await host?.stop();
   await idp?.close();
   console.log(`\nValidation benchmark summary\n${lines.join('\n')}`);
 });
@@ -162,21 +132,21 @@ describe('validation benchmarks', () => {
   });
 
   it('3-4: HTTP /api/validate vs the no-op function and vs jsonwebtoken + jwks-rsa', async () => {
-    const headers = { authorization: `Bearer ${token}`, 'x-functions-key': stack.keys.host.default ?? '' };
+    const headers = { authorization: `Bearer ${token}`, 'x-functions-key': host.key };
     const run = (url: string) => runLoad({ url, connections: CONNECTIONS, duration: DURATION, headers });
-    const warm = await fetch(`${stack.host.url}/api/validate`, { headers });
+    const warm = await fetch(`${host.url}/api/validate`, { headers });
     expect(warm.status).toBe(200);
-    const baselineUrl = `http://127.0.0.1:${(baseline.address() as { port: number }).port}/`;
+    const baselineUrl = baseline.url;
     expect((await fetch(baselineUrl, { headers })).status).toBe(200);
-    // Three interleaved rounds, medians: machine noise and JIT/GC phases hit all three alike.
+    // Interleaved rounds, medians: machine noise and JIT/GC phases hit all three alike.
     const rounds: Record<'noop' | 'validate' | 'typical', LoadResult[]> = {
       noop: [],
       validate: [],
       typical: [],
     };
-    for (let round = 0; round < 3; round++) {
-      rounds.noop.push(await run(`${stack.host.url}/api/bench-noop`));
-      rounds.validate.push(await run(`${stack.host.url}/api/validate`));
+    for (let round = 0; round < ROUNDS; round++) {
+      rounds.noop.push(await run(`${host.url}/api/bench-noop`));
+      rounds.validate.push(await run(`${host.url}/api/validate`));
       rounds.typical.push(await run(baselineUrl));
     }
     const median = (values: number[]) =>
@@ -190,16 +160,16 @@ describe('validation benchmarks', () => {
     ] as const) {
       const failed = results.reduce((sum, r) => sum + r.non2xx + r.errors, 0);
       report(
-        `   ${name}: ${rate(results).toFixed(0)} req/s, p99 ${p99(results)} ms (medians of 3), non-2xx+errors ${failed}`,
+        `   ${name}: ${rate(results).toFixed(0)} req/s, p99 ${p99(results)} ms (medians of ${ROUNDS}), non-2xx+errors ${failed}`,
       );
     }
     const ratios = (a: LoadResult[], b: LoadResult[]) =>
       median(a.map((r, i) => r.requests.average / (b[i]?.requests.average ?? Number.NaN))).toFixed(2);
     report(
-      `3. /api/validate vs host no-op: ${ratios(rounds.validate, rounds.noop)}x req/s (median of 3 rounds; goal >= 0.9x)`,
+      `3. /api/validate vs host no-op: ${ratios(rounds.validate, rounds.noop)}x req/s (median of ${ROUNDS} rounds; goal >= 0.9x)`,
     );
     report(
-      `4. /api/validate vs jsonwebtoken+jwks-rsa: ${ratios(rounds.validate, rounds.typical)}x req/s (median of 3 rounds; goal >= 2x)`,
+      `4. /api/validate vs jsonwebtoken+jwks-rsa: ${ratios(rounds.validate, rounds.typical)}x req/s (median of ${ROUNDS} rounds; goal >= 2x)`,
     );
     expect(rounds.validate.every((r) => r.non2xx === 0)).toBe(true);
   });

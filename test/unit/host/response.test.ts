@@ -34,6 +34,12 @@ const cases: [string, HttpResponseInit][] = [
     },
   ],
   [
+    'plain headers: names in any case, padded values, the same name twice',
+    { headers: { 'X-B': ' 2\t', 'x-a': '1', 'X-A': '3', 'Cache-Control': 'no-store' }, jsonBody: {} },
+  ],
+  ['set-cookie among plain headers', { headers: { 'Set-Cookie': 'a=b' }, body: 'x' }],
+  ['a Headers object', { headers: new Headers({ 'x-z': '1', 'content-type': 'text/csv' }), body: 'a,b' }],
+  [
     'cookies',
     { cookies: [{ name: 's', value: 'v', httpOnly: true, sameSite: 'Lax', maxAge: 60 }], body: 'c' },
   ],
@@ -42,6 +48,14 @@ const cases: [string, HttpResponseInit][] = [
 describe('host response conversion', () => {
   it.each(cases)('%s matches the SDK', async (_name, init) => {
     expect(await toWireResponse(init)).toEqual(await viaSdk(init));
+  });
+
+  it('refuses a header value Headers refuses, as the SDK does', async () => {
+    for (const value of ['a\r\nb', 'caf\u2615']) {
+      const init = { headers: { 'x-bad': value }, body: '' };
+      await expect(viaSdk(init)).rejects.toThrow(TypeError);
+      await expect(toWireResponse(init)).rejects.toThrow(TypeError);
+    }
   });
 
   it('passes HttpResponse objects and other body types through the SDK', async () => {

@@ -68,4 +68,16 @@ describe('route templates', () => {
       'things/{*rest}',
     ]);
   });
+
+  it.each([
+    ['Validate/{*policy}', 'validate'],
+    ['things/{id}', 'things'],
+    ['{id}/things', undefined],
+    ['{*rest}', undefined],
+  ])(
+    "names %s's literal first segment, lower-cased, for the host to skip routes quickly",
+    (template, first) => {
+      expect(compileRoute(template).firstLiteral).toBe(first);
+    },
+  );
 });

@@ -301,11 +301,16 @@ describe('introspection and revocation', () => {
     const store = memoryDenylistStore();
     const a = new Denylist({ store, clock, refreshMs: 10_000 });
     const b = new Denylist({ store, clock, refreshMs: 10_000 });
+    expect(b.revokedNow('jti-x')).toBeUndefined(); // not loaded yet: the caller must wait
     expect(await b.isRevoked('jti-x')).toBe(false);
+    expect(b.revokedNow('jti-x')).toBe(false);
     await a.revoke({ key: 'jti-x', exp: Math.floor(now / 1000) + 60 });
     expect(await a.isRevoked('jti-x')).toBe(true);
+    expect(a.revokedNow('jti-x')).toBe(true);
     now += 10_000;
+    expect(b.revokedNow('jti-x')).toBeUndefined(); // too old to answer without a re-read
     expect(await b.isRevoked('jti-x')).toBe(true);
+    expect(b.revokedNow('jti-x')).toBe(true);
     now += 120_000;
     expect(await b.isRevoked('jti-x')).toBe(false); // expired entries drop
   });

@@ -327,4 +327,22 @@ describe('verifier rules (table-driven)', () => {
       nowMs -= 200_000;
     }
   });
+
+  it('answers cached tokens without waiting (verifyCached) and leaves the rest to verify()', async () => {
+    const v = verifier(true);
+    const policy = makePolicy(idp);
+    const token = await mint(key, { nowSeconds: nowSeconds(), base: idp.base });
+    expect(v.verifyCached(token, policy)).toBeUndefined();
+    await v.verify(token, policy);
+    expect(v.verifyCached(token, policy)?.cacheHit).toBe(true);
+    expect(() => v.verifyCached(token, makePolicy(idp, { requiredRoles: ['Admin'] }))).toThrow(
+      expect.objectContaining({ status: 403, description: 'required role missing' }),
+    );
+    expect(() => v.verifyCached(token, makePolicy(idp, { maxTokenBytes: 512 }))).toThrow(
+      expect.objectContaining({ description: 'token too large' }),
+    );
+    // Another authority means another key set: its signature check has not happened yet.
+    const elsewhere = makePolicy(idp, { instance: 'https://login.example/' });
+    expect(v.verifyCached(token, elsewhere)).toBeUndefined();
+  });
 });

@@ -1,0 +1,35 @@
+/**
+ * The benchmarks' Functions host in a process of its own, run from dist/ as native ESM, the way
+ * `npm start` runs it. Inside a vitest worker every call across modules goes through vitest's
+ * module runner, which slows code spread over many modules (the validator) far more than a no-op
+ * and so skews the ratios. Settings come as JSON in BENCH_HOST_SETTINGS; the process prints one
+ * JSON line ({ url, key }) when it listens and stops on SIGTERM or when its stdin closes.
+ */
+import { join } from 'node:path';
+import { startStack } from '../../dist/local/stack.js';
+import { registerHttp } from '../../dist/shared/platform/registry.js';
+
+// The no-op baseline lives only in the benchmarks, never in functions/.
+registerHttp('benchNoop', {
+  route: 'bench-noop',
+  methods: ['GET'],
+  authLevel: 'function',
+  handler: async () => ({ status: 200, jsonBody: { ok: true } }),
+});
+const stack = await startStack({
+  functionsDir: join(import.meta.dirname, '..', '..', 'dist', 'functions'),
+  port: 0,
+  timers: false,
+  log: () => undefined,
+  settings: { IsEncrypted: false, Values: JSON.parse(process.env.BENCH_HOST_SETTINGS ?? '{}') },
+});
+process.stdout.write(`${JSON.stringify({ url: stack.host.url, key: stack.keys.host.default })}\n`);
+let stopping = false;
+const stop = () => {
+  if (stopping) return;
+  stopping = true;
+  stack.stop().finally(() => process.exit(0));
+};
+process.on('SIGTERM', stop);
+process.stdin.on('end', stop);
+process.stdin.resume();
