@@ -42,6 +42,10 @@ const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** What Headers accepts as a value: a byte string without NUL, CR or LF. */
 const HEADER_VALUE = /^[^\0\r\n\u0100-\uffff]*$/;
 const HTTP_WHITESPACE = /^[\t\n\r ]+|[\t\n\r ]+$/g;
+const isHttpWhitespace = (text: string, index: number) => {
+  const code = text.charCodeAt(index);
+  return code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d;
+};
 
 /**
  * A plain record of string headers (what nearly every function returns), normalised as Headers
@@ -59,7 +63,8 @@ function plainHeaders(init: HttpResponseInit['headers']): Record<string, string>
     if (typeof value !== 'string' || !HEADER_NAME.test(name) || !HEADER_VALUE.test(value)) return undefined;
     const key = name.toLowerCase();
     if (key === 'set-cookie') return undefined;
-    const trimmed = value.replace(HTTP_WHITESPACE, '');
+    const padded = value !== '' && (isHttpWhitespace(value, 0) || isHttpWhitespace(value, value.length - 1));
+    const trimmed = padded ? value.replace(HTTP_WHITESPACE, '') : value;
     out[key] = out[key] === undefined ? trimmed : `${out[key]}, ${trimmed}`;
   }
   return out;

@@ -1,4 +1,4 @@
-import { type Claims, clientIdOf, factsOf, isUserToken, scopesOf } from './claims.js';
+import { type Claims, clientIdOf, factsOf, isUserToken, scopesOf, type TokenFacts } from './claims.js';
 import type { ValidationFailure } from './errors.js';
 import type { Policy } from './policy.js';
 
@@ -51,22 +51,46 @@ export function headerSafe(value: unknown): string | undefined {
 }
 
 export function validateSuccess(claims: Claims, policy: Policy, nowSeconds: number): PlainResponse {
-  const { user, clientId, scopes, roles } = factsOf(claims);
+  const facts = factsOf(claims);
+  const expiresIn = typeof claims.exp === 'number' ? Math.max(0, claims.exp - nowSeconds) : undefined;
+  const body =
+    policy.selectedClaims.length === 0 && expiresIn !== undefined
+      ? renderedBody(claims, facts, expiresIn)
+      : JSON.stringify(successBody(claims, facts, policy.selectedClaims, expiresIn));
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'cache-control': 'no-store',
+  };
+  const identity = headerSafe(facts.user ? userIdOf(claims) : facts.clientId);
+  if (identity) headers[facts.user ? policy.headers.userId : policy.headers.clientId] = identity;
+  for (const [header, claim] of Object.entries(policy.headers.claims)) {
+    const value = headerSafe(claims[claim]);
+    if (value !== undefined && value !== '') headers[header] = value;
+  }
+  return { status: 200, headers, body };
+}
+
+function successBody(
+  claims: Claims,
+  facts: TokenFacts,
+  selectedClaims: string[],
+  expiresIn: number | undefined,
+): Record<string, unknown> {
   const selected: Record<string, unknown> = {};
-  for (const name of policy.selectedClaims) if (claims[name] !== undefined) selected[name] = claims[name];
+  for (const name of selectedClaims) if (claims[name] !== undefined) selected[name] = claims[name];
   // Selected claims come first; the fields below override any of the same name.
   const body: Record<string, unknown> = {
     ...selected,
     active: true,
-    client_id: clientId,
+    client_id: facts.clientId,
     token_type: 'Bearer',
-    expires_in: typeof claims.exp === 'number' ? Math.max(0, claims.exp - nowSeconds) : undefined,
+    expires_in: expiresIn,
     tid: claims.tid,
     ver: claims.ver,
-    scope: scopes,
-    roles,
+    scope: facts.scopes,
+    roles: facts.roles,
   };
-  if (!user) body.grant_type = 'client_credentials';
+  if (!facts.user) body.grant_type = 'client_credentials';
   else {
     const uid = userIdOf(claims);
     const mail = str(claims.email) ?? str(claims.upn) ?? str(claims.preferred_username);
@@ -74,17 +98,26 @@ export function validateSuccess(claims: Claims, policy: Policy, nowSeconds: numb
     if (mail) body.mail = mail;
     if (str(claims.name)) body.cn = claims.name;
   }
-  const headers: Record<string, string> = {
-    'content-type': 'application/json',
-    'cache-control': 'no-store',
-  };
-  const identity = headerSafe(user ? userIdOf(claims) : clientId);
-  if (identity) headers[user ? policy.headers.userId : policy.headers.clientId] = identity;
-  for (const [header, claim] of Object.entries(policy.headers.claims)) {
-    const value = headerSafe(claims[claim]);
-    if (value !== undefined && value !== '') headers[header] = value;
+  return body;
+}
+
+const EXPIRES = '"expires_in":';
+const renderedByClaims = new WeakMap<Claims, { head: string; tail: string }>();
+
+/**
+ * successBody() without selected claims, as JSON rendered once per claims object (a cached token's
+ * are the same object on every hit) around the one value that changes, `expires_in`. Its key
+ * occurs once: every other member is a string, a string array or a fixed value.
+ */
+function renderedBody(claims: Claims, facts: TokenFacts, expiresIn: number): string {
+  let parts = renderedByClaims.get(claims);
+  if (!parts) {
+    const text = JSON.stringify(successBody(claims, facts, [], 0));
+    const at = text.indexOf(`${EXPIRES}0`) + EXPIRES.length;
+    parts = { head: text.slice(0, at), tail: text.slice(at + 1) };
+    renderedByClaims.set(claims, parts);
   }
-  return { status: 200, headers, body: JSON.stringify(body) };
+  return parts.head + expiresIn + parts.tail;
 }
 
 /** RFC 6750 §3 challenge. Descriptions are fixed strings of ours, never token content. */

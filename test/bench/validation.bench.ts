@@ -31,7 +31,7 @@ import { type LoadResult, runLoad } from './load.js';
 const DURATION = Number(process.env.BENCH_SECONDS ?? 3);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const TOKENS = Number(process.env.BENCH_TOKENS ?? 100_000);
-const CONNECTIONS = 20;
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 
 let idp: FakeIdp;
 let key: SigningPair;

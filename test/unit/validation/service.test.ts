@@ -111,6 +111,39 @@ describe('/api/validate shapes', () => {
     });
   });
 
+  it('a cached token answers the same JSON text with expires_in counting down (app and user tokens)', async () => {
+    const { svc } = service();
+    const app = await token();
+    const user = await token(userClaims());
+    const expected = (expiresIn: number, fields: Record<string, unknown>) =>
+      JSON.stringify({
+        active: true,
+        client_id: CLIENT_ID,
+        token_type: 'Bearer',
+        expires_in: expiresIn,
+        tid: TENANT,
+        ver: '2.0',
+        ...fields,
+      });
+    const appFields = { scope: [], roles: ['Tokens.Read'], grant_type: 'client_credentials' };
+    const userFields = {
+      scope: ['Tokens.Read', 'Tokens.Write'],
+      roles: [],
+      uid: '99999999-aaaa-bbbb-cccc-dddddddddddd',
+      mail: 'ada@contoso.example',
+      cn: 'Ada Lovelace',
+    };
+    expect((await svc.validate(bearer(app), 'default')).body).toBe(expected(3600, appFields));
+    expect((await svc.validate(bearer(user), 'default')).body).toBe(expected(3600, userFields));
+    now += 61_000;
+    try {
+      expect((await svc.validate(bearer(app), 'default')).body).toBe(expected(3539, appFields));
+      expect((await svc.validate(bearer(user), 'default')).body).toBe(expected(3539, userFields));
+    } finally {
+      now -= 61_000;
+    }
+  });
+
   it('user tokens give uid/mail/cn and X-AGW-userid; mappings are header-safe', async () => {
     const { svc } = service();
     const t = await token(userClaims({ name: 'Åda\r\nX-Evil: 1', roles: ['a,b', 'c'] }));
