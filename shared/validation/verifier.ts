@@ -225,7 +225,9 @@ export class Verifier {
     checkTimes(claims, policy, Math.floor(nowMs / 1000));
     const signedHash = tokenHash(`${headerPart}.${payloadPart}`);
     if (this.#cache && typeof claims.exp === 'number') {
-      const bytes = 200 + hash.length * 4 + 2 * JSON.stringify(claims).length;
+      // The parsed claims (under twice their JSON), the slot and its key, and what hits derive from
+      // the claims (factsOf and the rendered /api/validate body: about 750 bytes, measured).
+      const bytes = 800 + hash.length * 4 + 2 * JSON.stringify(claims).length;
       const entry = { claims, metadataUrl: route.metadataUrl, signedHash, alg };
       this.#cache.set(hash, entry, bytes, claims.exp * 1000);
     }
