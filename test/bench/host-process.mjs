@@ -12,7 +12,7 @@ import { registerHttp } from '../../dist/shared/platform/registry.js';
 // The no-op baseline lives only in the benchmarks, never in functions/.
 registerHttp('benchNoop', {
   route: 'bench-noop',
-  methods: ['GET'],
+  methods: ['GET', 'POST'],
   authLevel: 'function',
   handler: async () => ({ status: 200, jsonBody: { ok: true } }),
 });

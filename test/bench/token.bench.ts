@@ -1,11 +1,8 @@
-import { fileURLToPath } from 'node:url';
 import { ClientSecretCredential } from '@azure/identity';
 import { SecretClient } from '@azure/keyvault-secrets';
 import { ConfidentialClientApplication } from '@azure/msal-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningIdentity, startIdentity } from '../../local/entra/identity.js';
-import { type LocalStack, startStack } from '../../local/stack.js';
-import { registerHttp } from '../../shared/platform/registry.js';
 import { TokenAcquirer } from '../../shared/tokens/acquirer.js';
 import { parseCertificate } from '../../shared/tokens/certificate.js';
 import { CertificateCache } from '../../shared/tokens/certificate-cache.js';
@@ -16,6 +13,7 @@ import {
   type TokenClientOptions,
   tokenClientOf,
 } from '../../shared/tokens/msal.js';
+import { type BenchServer, startBenchServer } from './host.js';
 import { runLoad } from './load.js';
 
 /**
@@ -23,12 +21,11 @@ import { runLoad } from './load.js';
  * time-based is asserted; the only assertions check that the measured thing did what it claims.
  */
 
-const functionsDir = fileURLToPath(new URL('../../functions', import.meta.url));
 const ITERATIONS = 20_000;
 const ROUNDS = 3;
 
 let id: RunningIdentity;
-let stack: LocalStack;
+let host: BenchServer;
 let scope: string;
 let pem: string;
 
@@ -69,33 +66,22 @@ beforeAll(async () => {
     }).getSecret('gateway-cert')
   ).value!;
   scope = `api://${id.apps.api.appId}/.default`;
-  // The no-op baseline exists only in this benchmark run.
-  registerHttp('benchNoop', {
-    route: 'bench-noop',
-    methods: ['POST'],
-    authLevel: 'function',
-    handler: async () => ({ status: 200, jsonBody: { ok: true } }),
-  });
-  stack = await startStack({
-    functionsDir,
-    port: 0,
-    log: () => undefined,
-    settings: {
-      Values: {
-        ...id.productSettings(),
-        ...id.gatewayClientSettings([scope]),
-        Clients__burst__ClientId: id.apps.gatewayPfx.appId,
-        Clients__burst__AllowedScopes: scope,
-        Clients__burst__ClientCredentials__0__SourceType: 'KeyVault',
-        Clients__burst__ClientCredentials__0__KeyVaultUrl: id.keyVaultUrl,
-        Clients__burst__ClientCredentials__0__KeyVaultCertificateName: 'gateway-pfx',
-      },
-    },
+  // Our host runs natively in its own process (host-process.mjs), with its no-op baseline.
+  host = await startBenchServer('host-process.mjs', {
+    BENCH_HOST_SETTINGS: JSON.stringify({
+      ...id.productSettings(),
+      ...id.gatewayClientSettings([scope]),
+      Clients__burst__ClientId: id.apps.gatewayPfx.appId,
+      Clients__burst__AllowedScopes: scope,
+      Clients__burst__ClientCredentials__0__SourceType: 'KeyVault',
+      Clients__burst__ClientCredentials__0__KeyVaultUrl: id.keyVaultUrl,
+      Clients__burst__ClientCredentials__0__KeyVaultCertificateName: 'gateway-pfx',
+    }),
   });
 });
 
 afterAll(async () => {
-  await stack?.stop();
+  await host?.stop();
   await id?.stop();
 });
 
@@ -169,13 +155,13 @@ describe('token acquisition benchmark', () => {
   });
 
   it('HTTP: /api/token req/s with autocannon vs a no-op function on the same host', async () => {
-    const headers = { 'content-type': 'application/json', 'x-functions-key': stack.keys.host.default ?? '' };
+    const headers = { 'content-type': 'application/json', 'x-functions-key': host.key };
     const body = JSON.stringify({ scope });
-    const warm = await fetch(`${stack.host.url}/api/token`, { method: 'POST', headers, body });
+    const warm = await fetch(`${host.url}/api/token`, { method: 'POST', headers, body });
     expect(warm.status).toBe(200);
     const run = (path: string) =>
       runLoad({
-        url: `${stack.host.url}${path}`,
+        url: `${host.url}${path}`,
         method: 'POST',
         headers,
         body,
@@ -220,12 +206,12 @@ describe('token acquisition benchmark', () => {
     const bareIdp = id.counters.tokenRequests({ clientId: id.apps.gateway.appId });
 
     id.counters.reset();
-    const headers = { 'content-type': 'application/json', 'x-functions-key': stack.keys.host.default ?? '' };
+    const headers = { 'content-type': 'application/json', 'x-functions-key': host.key };
     const body = JSON.stringify({ scope, client: 'burst' });
     const started = performance.now();
     const statuses = await Promise.all(
       Array.from({ length: 1000 }, () =>
-        fetch(`${stack.host.url}/api/token`, { method: 'POST', headers, body }).then((r) => r.status),
+        fetch(`${host.url}/api/token`, { method: 'POST', headers, body }).then((r) => r.status),
       ),
     );
     const elapsed = performance.now() - started;
