@@ -24,7 +24,12 @@ function cookieHeader(c: Cookie): string {
   });
 }
 
-function wire(status: number, headers: Headers | Record<string, string>, cookies: Cookie[], body: Buffer) {
+function wire(
+  status: number,
+  headers: Headers | Record<string, string>,
+  cookies: Cookie[],
+  body: Buffer,
+): WireResponse {
   const out: Record<string, string | string[]> = {};
   if (headers instanceof Headers) {
     headers.forEach((value, name) => {
