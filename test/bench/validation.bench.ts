@@ -27,6 +27,9 @@ import { type LoadResult, runLoad } from './load.js';
  *   3. HTTP /api/validate vs the host's no-op function, autocannon               (goal >= 0.9x)
  *   4. HTTP /api/validate vs jsonwebtoken + jwks-rsa minimal server              (goal >= 2x)
  *   5. RSS after N distinct valid tokens with the default caps (cap + 20%)
+ * 3 and 4 run each server natively in its own process (host.ts) and the load from a third, in
+ * interleaved rounds. Knobs: BENCH_SECONDS per round (3), BENCH_ROUNDS (5), BENCH_CONNECTIONS (20),
+ * BENCH_TOKENS for 5 (100,000).
  */
 const DURATION = Number(process.env.BENCH_SECONDS ?? 3);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
