@@ -47,7 +47,8 @@ export interface TokenFacts {
   audiences: string[];
 }
 
-const trimSlash = (value: string) => value.replace(/\/+$/, '');
+/** One trailing slash at most: the App ID URI "with or without a trailing slash", no more. */
+const trimSlash = (value: string) => (value.endsWith('/') ? value.slice(0, -1) : value);
 const factsByClaims = new WeakMap<Claims, TokenFacts>();
 
 export function factsOf(claims: Claims): TokenFacts {

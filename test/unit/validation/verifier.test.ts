@@ -61,6 +61,12 @@ const cases: Case[] = [
   { name: 'a valid v2 app token' },
   { name: 'a valid v1 app token (App ID URI with trailing slash)', version: '1.0' },
   { name: 'v1 audience without trailing slash', version: '1.0', claims: { aud: APP_ID_URI } },
+  {
+    name: 'v1 audience with two trailing slashes',
+    version: '1.0',
+    claims: { aud: `${APP_ID_URI}//` },
+    expect: [401, 'audience not accepted'],
+  },
   { name: 'v1 audience as the client id', version: '1.0', claims: { aud: API_CLIENT_ID } },
   { name: 'audience array with one accepted value', claims: { aud: ['other', API_CLIENT_ID] } },
   {
