@@ -351,4 +351,29 @@ describe('verifier rules (table-driven)', () => {
     const elsewhere = makePolicy(idp, { instance: 'https://login.example/' });
     expect(v.verifyCached(token, elsewhere)).toBeUndefined();
   });
+
+  it('a cached token is refused with 503 once its issuer`s keys are past last-known-good', async () => {
+    const v = verifier(true);
+    const policy = makePolicy(idp);
+    const token = await mint(key, {
+      nowSeconds: nowSeconds(),
+      base: idp.base,
+      claims: { exp: nowSeconds() + 3 * 86_400 },
+    });
+    await v.verify(token, policy);
+    const started = nowMs;
+    idp.mode = 'fail';
+    try {
+      nowMs += 43_200_000; // the 12 h refresh is due: it runs in the background and fails
+      expect(v.verifyCached(token, policy)?.cacheHit).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      nowMs = started + 86_400_001;
+      expect(() => v.verifyCached(token, policy)).toThrow(
+        expect.objectContaining({ code: 'unavailable', status: 503 }),
+      );
+    } finally {
+      idp.mode = 'ok';
+      nowMs = started;
+    }
+  });
 });
