@@ -48,7 +48,8 @@ export async function tokenSourceOf(request: RequestLike): Promise<TokenSource> 
   const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
   return {
     authorization: request.headers.get('authorization'),
-    contentType: request.headers.get('content-type'),
+    // Only a body has a content type worth reading (GET is nearly every gateway call).
+    contentType: hasBody ? request.headers.get('content-type') : null,
     query: request.query,
     body: hasBody ? await request.text() : undefined,
   };
