@@ -44,3 +44,9 @@ export class TokenError extends Error {
     this.correlationId = options.correlationId;
   }
 }
+
+/** A Retry-After header in its delay-seconds form; undefined when absent, zero or not a number. */
+export function retryAfterHeaderSeconds(value: string | null | undefined): number | undefined {
+  const seconds = Number.parseInt(value ?? '', 10);
+  return seconds > 0 ? seconds : undefined;
+}

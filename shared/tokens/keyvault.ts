@@ -1,7 +1,7 @@
 import type { TokenCredential } from '@azure/identity';
 import { CertificateClient } from '@azure/keyvault-certificates';
 import { SecretClient } from '@azure/keyvault-secrets';
-import { TokenError } from './errors.js';
+import { retryAfterHeaderSeconds, TokenError } from './errors.js';
 import type { CertificateSource } from './sources.js';
 
 /**
@@ -26,7 +26,12 @@ interface RestLike {
   name?: string;
   statusCode?: number;
   code?: string;
+  response?: { headers?: { get(name: string): string | undefined } };
 }
+
+/** Key Vault's own Retry-After on a 429 ("Azure Key Vault throttling guidance"), else 10 s; at most a minute. */
+const THROTTLE_DEFAULT_SECONDS = 10;
+const THROTTLE_MAX_SECONDS = 60;
 
 /** Key Vault errors → typed errors: unreachable / throttled / 5xx / auth failures are transient (503). */
 export function keyVaultError(label: string, error: unknown): TokenError {
@@ -42,7 +47,13 @@ export function keyVaultError(label: string, error: unknown): TokenError {
   const reason = status ? `HTTP ${status}` : (e.code ?? e.name ?? 'unreachable');
   return new TokenError('keyvault_unavailable', `Key Vault is unavailable for ${label} (${reason})`, {
     cause: error,
-    retryAfterSeconds: status === 429 ? 10 : 5,
+    retryAfterSeconds:
+      status === 429
+        ? Math.min(
+            retryAfterHeaderSeconds(e.response?.headers?.get('retry-after')) ?? THROTTLE_DEFAULT_SECONDS,
+            THROTTLE_MAX_SECONDS,
+          )
+        : 5,
   });
 }
 

@@ -7,7 +7,7 @@ import {
   type NetworkResponse,
   ServerError,
 } from '@azure/msal-node';
-import { TokenError } from './errors.js';
+import { retryAfterHeaderSeconds, TokenError } from './errors.js';
 
 /**
  * The port the acquirer uses to get tokens, and its msal-node adapter: one
@@ -107,8 +107,8 @@ export class ObservingNetwork implements INetworkModule {
       body = { error: 'temporarily_unavailable', error_description: `HTTP ${response.status}` };
     }
     if (method === 'POST' && (response.status === 429 || response.status >= 500)) {
-      const retryAfter = Number.parseInt(headers['retry-after'] ?? '', 10);
-      const seconds = Math.min(retryAfter > 0 ? retryAfter : DEFAULT_THROTTLE_SECONDS, MAX_THROTTLE_SECONDS);
+      const retryAfter = retryAfterHeaderSeconds(headers['retry-after']);
+      const seconds = Math.min(retryAfter ?? DEFAULT_THROTTLE_SECONDS, MAX_THROTTLE_SECONDS);
       const scope = new URLSearchParams(options?.body ?? '').get('scope') ?? '';
       this.throttles.set(scope, { until: Date.now() + seconds * 1000, status: response.status });
     }

@@ -58,6 +58,14 @@ describe('certificate sources', () => {
       code: 'keyvault_unavailable',
       retryAfterSeconds: 10,
     });
+    // Key Vault's own Retry-After wins (capped at a minute); garbage falls back to 10 s.
+    const throttled = (retryAfter: string) => ({
+      statusCode: 429,
+      response: { headers: { get: (name: string) => (name === 'retry-after' ? retryAfter : undefined) } },
+    });
+    expect(keyVaultError(label, throttled('37')).retryAfterSeconds).toBe(37);
+    expect(keyVaultError(label, throttled('3600')).retryAfterSeconds).toBe(60);
+    expect(keyVaultError(label, throttled('soon')).retryAfterSeconds).toBe(10);
     expect(keyVaultError(label, { statusCode: 503 })).toMatchObject({
       code: 'keyvault_unavailable',
       retryAfterSeconds: 5,
