@@ -25,7 +25,10 @@ export function isForm(contentType: string | null): boolean {
   return (contentType ?? '').split(';')[0]?.trim().toLowerCase() === 'application/x-www-form-urlencoded';
 }
 
-/** Returns the token, or undefined when the request carries none (401 without an error code). */
+/**
+ * Returns the token, or undefined when the request carries none (401 without an error code). Its
+ * characters are checked by checkBearerSyntax.
+ */
 export function extractToken(source: TokenSource): string | undefined {
   const found: string[] = [];
   const auth = source.authorization;
@@ -49,6 +52,10 @@ export function extractToken(source: TokenSource): string | undefined {
   const token = found[0];
   if (token === undefined) return undefined;
   if (!token) throw badRequest('empty access_token');
-  if (!B64TOKEN.test(token)) throw badRequest('token contains characters not allowed in a bearer token');
   return token;
+}
+
+/** RFC 6750 §2.1: a bearer token is a b64token (run on every token not already verified and cached). */
+export function checkBearerSyntax(token: string): void {
+  if (!B64TOKEN.test(token)) throw badRequest('token contains characters not allowed in a bearer token');
 }

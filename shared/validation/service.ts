@@ -2,7 +2,7 @@ import type { Logger } from '../platform/log.js';
 import { clientIdOf } from './claims.js';
 import { ValidationFailure } from './errors.js';
 import type { Policy } from './policy.js';
-import { extractToken, isForm, type TokenSource } from './request.js';
+import { checkBearerSyntax, extractToken, isForm, type TokenSource } from './request.js';
 import {
   introspectionActive,
   introspectionInactive,
@@ -115,14 +115,21 @@ export class ValidationService {
     }
     if (token === undefined) return noTokenResponse(policy.realm);
     try {
-      const verified = this.#checkNow(token, policy) ?? (await this.check(token, policy));
+      // A cached token is this exact string, verified before: only an unknown one needs its syntax checked.
+      const verified = this.#checkNow(token, policy) ?? (await this.#checkUncached(token, policy));
       this.#count(verified.claims, policy, true);
       return validateSuccess(verified.claims, policy, Math.floor(this.#options.clock() / 1000));
     } catch (error) {
       if (!(error instanceof ValidationFailure)) throw error;
-      this.#count(error.verifiedClaims, policy, false);
+      // A malformed request is not a validation: no usage count.
+      if (error.code !== 'invalid_request') this.#count(error.verifiedClaims, policy, false);
       return validateFailure(error, policy, policy.realm);
     }
+  }
+
+  async #checkUncached(token: string, policy: Policy): Promise<VerifiedToken> {
+    checkBearerSyntax(token);
+    return this.check(token, policy);
   }
 
   /** RFC 7662. Inactive (for any reason but an outage) is exactly {"active":false}. */

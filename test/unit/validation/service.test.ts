@@ -356,6 +356,9 @@ describe('usage records', () => {
     for (let i = 0; i < 5; i++) await svc.validate(bearer(await token()), 'default');
     await svc.validate(bearer(await token({ aud: 'x' })), 'default');
     await svc.validate(bearer('eyJhbGciOiJub25lIn0.e30.'), 'default');
+    // Malformed requests (400) are not validations and are not counted.
+    expect((await svc.validate(bearer('a"b'), 'default')).status).toBe(400);
+    expect((await svc.validate(src({ authorization: 'Bearer ' }), 'default')).status).toBe(400);
     expect(written).toHaveLength(0);
     await usage.flush();
     expect(written).toHaveLength(1);
