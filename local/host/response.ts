@@ -30,15 +30,9 @@ function wire(
   cookies: Cookie[],
   body: Buffer,
 ): WireResponse {
-  const out: Record<string, string | string[]> = {};
-  if (headers instanceof Headers) {
-    headers.forEach((value, name) => {
-      out[name] = value;
-    });
-  } else {
-    // Headers iterates in name order; so does this, so both paths write the same bytes.
-    for (const name of Object.keys(headers).sort()) out[name] = headers[name] ?? '';
-  }
+  // A plain record is already normalised (plainHeaders); the order of header fields carries no meaning.
+  const out: Record<string, string | string[]> =
+    headers instanceof Headers ? Object.fromEntries(headers) : headers;
   if (cookies.length > 0) out['set-cookie'] = cookies.map(cookieHeader);
   return { status, headers: out, body };
 }

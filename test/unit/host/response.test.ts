@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { toWireResponse } from '../../../local/host/response.js';
 import { HttpResponse } from '../../../shared/platform/sdk.js';
 
-/** The SDK's own conversion: what the fast path must reproduce byte for byte. */
+/** The SDK's own conversion: the fast path must give the same status, headers (in any order) and body bytes. */
 async function viaSdk(init: HttpResponseInit) {
   const response = new HttpResponse(init);
   return toWireResponse(response);
