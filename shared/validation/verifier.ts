@@ -68,9 +68,12 @@ export function tokenHash(token: string): string {
   return digest('sha256', token, 'base64url');
 }
 
-/** `iss` must equal the issuer template with `{tenantid}` = `tid`. */
+/** Whether `iss` equals an issuer template with `{tenantid}` = `tid`. */
+const issuerMatches = (claims: Claims, template: string, tenant: string): boolean =>
+  claims.iss === template.replaceAll('{tenantid}', tenant);
+
 function checkIssuer(claims: Claims, template: string, tenant: string): void {
-  if (claims.iss !== template.replaceAll('{tenantid}', tenant)) throw invalidToken('issuer not accepted');
+  if (!issuerMatches(claims, template, tenant)) throw invalidToken('issuer not accepted');
 }
 
 export function metadataUrlFor(
@@ -203,7 +206,7 @@ export class Verifier {
 
     const key = await keySet.keyFor(kid);
     if (!key) throw invalidToken('signing key not found');
-    if (key.issuer !== undefined && key.issuer.replaceAll('{tenantid}', route.tenant) !== claims.iss) {
+    if (key.issuer !== undefined && !issuerMatches(claims, key.issuer, route.tenant)) {
       throw invalidToken('signing key not valid for this issuer');
     }
     if (key.alg !== undefined && key.alg !== alg) throw invalidToken('algorithm not accepted for this key');
