@@ -1,16 +1,23 @@
+import type { HttpRequest } from '@azure/functions';
+import type { PlainResponse } from '../shared/platform/problem.js';
 import { registerHttp } from '../shared/platform/registry.js';
-import { configurationProblem, validationRuntime } from '../shared/validation/runtime.js';
+import type { ReadyRuntime } from '../shared/platform/runtime.js';
+import { type ValidationRuntime, validation } from '../shared/validation/runtime.js';
 import { tokenSourceOf } from '../shared/validation/service.js';
 
 /** POST /api/introspect: RFC 7662 token introspection for OAuth libraries and gateway policies. */
-const runtime = validationRuntime();
+export async function introspect(
+  request: HttpRequest,
+  _context: unknown,
+  { service }: ReadyRuntime<ValidationRuntime>,
+): Promise<PlainResponse> {
+  return service.introspect(await tokenSourceOf(request));
+}
 
 registerHttp('introspect', {
   route: 'introspect',
   methods: ['POST'],
   authLevel: 'function',
-  handler: async (request) => {
-    if (!runtime.ok) return configurationProblem(runtime.problems);
-    return runtime.service.introspect(await tokenSourceOf(request));
-  },
+  capability: validation,
+  handler: introspect,
 });

@@ -1,10 +1,19 @@
-import { loggerFor } from '../shared/platform/log.js';
+import type { HttpRequest } from '@azure/functions';
+import type { PlainResponse } from '../shared/platform/problem.js';
 import { registerHttp } from '../shared/platform/registry.js';
-import { configurationProblem, validationRuntime } from '../shared/validation/runtime.js';
+import type { ReadyRuntime } from '../shared/platform/runtime.js';
+import { type ValidationRuntime, validation } from '../shared/validation/runtime.js';
 import { tokenSourceOf } from '../shared/validation/service.js';
 
 /** GET|POST /api/validate/{policy?}[/anything]: the endpoint gateways call on each request (see docs/gateways). */
-const runtime = validationRuntime();
+export async function validate(
+  request: HttpRequest,
+  _context: unknown,
+  { service }: ReadyRuntime<ValidationRuntime>,
+): Promise<PlainResponse> {
+  const source = await tokenSourceOf(request);
+  return service.validate(source, request.params.policy?.split('/')[0] || 'default');
+}
 
 registerHttp('validate', {
   // Catch-all, so gateways that append the original path (Envoy ext_authz) still name the policy first.
@@ -12,12 +21,6 @@ registerHttp('validate', {
   // Every method: ext_authz and ForwardAuth gateways forward the original request's method.
   methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'],
   authLevel: 'function',
-  handler: async (request, context) => {
-    if (!runtime.ok) {
-      loggerFor(context).error('Validation configuration invalid', { problems: runtime.problems });
-      return configurationProblem(runtime.problems);
-    }
-    const source = await tokenSourceOf(request);
-    return runtime.service.validate(source, request.params.policy?.split('/')[0] || 'default');
-  },
+  capability: validation,
+  handler: validate,
 });

@@ -77,6 +77,8 @@ function identityValues(identity: RunningIdentity): Record<string, string> {
         tenants: [identity.tenantId],
         audiences,
         requireCertificateCredential: true,
+        // An app-only service API: a user token with the same role and azpacr is not a caller.
+        tokenKind: 'app',
         requiredRoles: ['Orders.Read'], // granted to every demo client (local/directory/seed.ts)
       },
     }),
@@ -143,6 +145,7 @@ async function main(): Promise<void> {
   identity.keyVault.setEventGridUrl(host.eventGridUrl('auditEvents'));
   const { apps } = identity;
   const ca = join(tlsDir, 'ca.pem');
+  const seedFile = join(stateDir, 'identity', 'seeded-apps.json');
   const hostKey = stack.keys.host.default ?? stack.keys.master;
   console.log(`
 Local stack is running (state in ${stateDir}).
@@ -162,17 +165,17 @@ Identity stand-ins (demo tenant ${identity.tenantId}; HTTPS, CA ${ca})
   ${apps.gatewayPfx.displayName.padEnd(34)} ${apps.gatewayPfx.appId}  certificate "${apps.gatewayPfx.certificateName}" (PFX)
   ${apps.secretClient.displayName.padEnd(34)} ${apps.secretClient.appId}  secret (azpacr 1)
   ${apps.dcr.displayName.padEnd(34)} ${apps.dcr.appId}  secret ends ${apps.dcr.secretEnd}
-  Secrets of the demo apps: ${join(stateDir, 'identity', 'seeded-apps.json')}
+  Secrets of the demo apps: ${seedFile}
 
 Try:
   curl -s ${host.url}/api/health
   # A token for the demo API through the product (certificate from the Key Vault stand-in), then validate it:
   TOKEN=$(curl -s ${host.url}/api/token -H 'x-functions-key: ${hostKey}' -d scope=${apps.api.identifierUri}/.default | node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')
   curl -si ${host.url}/api/validate/certificate-only -H 'x-functions-key: ${hostKey}' -H "Authorization: Bearer $TOKEN"
-  # A token straight from the Entra stand-in, for a client with a secret:
+  # A token straight from the Entra stand-in, for a client with a secret (read from the seed file, never printed):
   curl -s --cacert ${ca} ${identity.tokenEndpointV2} \\
     -d grant_type=client_credentials -d client_id=${apps.secretClient.appId} \\
-    --data-urlencode client_secret=${apps.secretClient.secret} -d scope=${apps.api.identifierUri}/.default
+    --data-urlencode client_secret=$(node -p "require('${seedFile}').secretClient.secret") -d scope=${apps.api.identifierUri}/.default
 
 Press Ctrl-C to stop.
 `);

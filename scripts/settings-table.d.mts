@@ -1,4 +1,4 @@
-import type { SettingSpec } from '../shared/config/settings.js';
+import type { SettingSpec } from '../shared/platform/settings-reader.js';
 
 export declare const START_MARKER: string;
 export declare const END_MARKER: string;

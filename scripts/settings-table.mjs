@@ -26,7 +26,7 @@ export function renderSettingsTable(catalogue) {
     return `| ${name} | ${fallback} | ${deploy} | ${cell(setting.description)}${secret} |`;
   });
   return [
-    'Generated from `shared/config/catalogue.ts` by `npm run docs:settings`; do not edit by hand.',
+    'Generated from `shared/catalogue.ts` by `npm run docs:settings`; do not edit by hand.',
     '`<name>` and `<n>` stand for a client name and a credential index (0, 1, …).',
     '',
     '| setting | default | deployment | description |',
@@ -52,7 +52,7 @@ export function replaceSettingsTable(readme, table) {
 
 async function main() {
   const root = fileURLToPath(new URL('..', import.meta.url));
-  const catalogueModule = pathToFileURL(`${root}dist/shared/config/catalogue.js`).href;
+  const catalogueModule = pathToFileURL(`${root}dist/shared/catalogue.js`).href;
   const { settingsCatalogue } = await import(catalogueModule);
   const readmePath = `${root}README.md`;
   const before = readFileSync(readmePath, 'utf8');

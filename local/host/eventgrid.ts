@@ -1,4 +1,4 @@
-import type { GridEvent } from '../../shared/platform/registry.js';
+import type { GridEvent } from '../../shared/platform/events.js';
 
 /**
  * The Event Grid extension's webhook ("Azure Event Grid trigger for Azure Functions" and "Receive

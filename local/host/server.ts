@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { HttpResponseInit, Timer } from '@azure/functions';
+import type { GridEvent } from '../../shared/platform/events.js';
 import { PROBLEM_CONTENT_TYPE, titleFor } from '../../shared/platform/problem.js';
 import {
   DEFAULT_MAX_BODY_BYTES,
   type EventGridDefinition,
   type FunctionDefinition,
-  type GridEvent,
   type HttpDefinition,
   type TimerDefinition,
 } from '../../shared/platform/registry.js';

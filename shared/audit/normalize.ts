@@ -1,4 +1,4 @@
-import type { GridEvent } from '../platform/registry.js';
+import type { GridEvent } from '../platform/events.js';
 
 /**
  * One audit record per delivered event, whatever its schema. Key Vault events ("Azure Key Vault as

@@ -2,9 +2,13 @@ import type { TableClient } from '@azure/data-tables';
 import { safeTableKey, tableCreator } from '../platform/storage.js';
 import type { AuditRecord } from './normalize.js';
 
-/** Where audit records go. */
+/** Where audit records go (the port). */
 export interface AuditStore {
   record(entry: AuditRecord, receivedAt: Date): Promise<void>;
+}
+
+export interface StoredAuditRecord extends AuditRecord {
+  receivedAt: string;
 }
 
 /** The event's own identity: its id within its source (or its content when it has no id). */
@@ -36,5 +40,14 @@ export class TableAuditStore implements AuditStore {
       },
       'Replace',
     );
+  }
+}
+
+/** The in-memory adapter, for tests: the same identity rule (a redelivery replaces its row). */
+export class MemoryAuditStore implements AuditStore {
+  readonly records = new Map<string, StoredAuditRecord>();
+
+  async record(entry: AuditRecord, receivedAt: Date): Promise<void> {
+    this.records.set(rowKeyFor(entry), { ...entry, receivedAt: receivedAt.toISOString() });
   }
 }

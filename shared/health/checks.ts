@@ -1,7 +1,7 @@
+import { ENTRA_PUBLIC_CLOUD } from '../platform/identity-settings.js';
+import type { Env } from '../platform/settings-reader.js';
 import { storageConnectionFrom, tableServiceClient } from '../platform/storage.js';
 import type { DependencyCheck } from './health.js';
-
-type Env = Record<string, string | undefined>;
 
 function storageCheck(env: Env): DependencyCheck {
   const tables = tableServiceClient(env);
@@ -61,12 +61,7 @@ export function configuredChecks(env: Env = process.env): DependencyCheck[] {
   const checks: DependencyCheck[] = [];
   if (storageConnectionFrom(env)) checks.push(storageCheck(env));
   if (env.AzureAd__TenantId) {
-    checks.push(
-      identityProviderCheck(
-        env.AzureAd__Instance || 'https://login.microsoftonline.com/',
-        env.AzureAd__TenantId,
-      ),
-    );
+    checks.push(identityProviderCheck(env.AzureAd__Instance || ENTRA_PUBLIC_CLOUD, env.AzureAd__TenantId));
   }
   for (const vault of configuredVaults(env)) checks.push(keyVaultCheck(vault));
   return checks;

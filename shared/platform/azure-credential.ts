@@ -4,6 +4,9 @@ import {
   ManagedIdentityCredential,
   type TokenCredential,
 } from '@azure/identity';
+import { AppError } from './errors.js';
+import { identitySettings } from './identity-settings.js';
+import { type Env, settingsReader } from './settings-reader.js';
 
 /**
  * The credential the product uses for Azure services (Key Vault, Graph), from app settings
@@ -16,8 +19,6 @@ import {
  * Instance discovery ("Authority validation", MSAL) only knows Microsoft's clouds, so it is skipped
  * for any other authority host; TLS verification is never relaxed.
  */
-export type CredentialEnv = Record<string, string | undefined>;
-
 const MICROSOFT_AUTHORITY_HOSTS = new Set([
   'login.microsoftonline.com',
   'login.microsoftonline.us',
@@ -33,16 +34,15 @@ export function isMicrosoftAuthorityHost(authorityHost: string): boolean {
   }
 }
 
-export class CredentialConfigurationError extends Error {
-  readonly code = 'CredentialConfiguration';
+export class CredentialConfigurationError extends AppError<'credential_configuration'> {
   constructor(message: string) {
-    super(message);
+    super('credential_configuration', message);
     this.name = 'CredentialConfigurationError';
   }
 }
 
-export function azureCredential(env: CredentialEnv = process.env): TokenCredential {
-  const authorityHost = env.AZURE_AUTHORITY_HOST || 'https://login.microsoftonline.com';
+export function azureCredential(env: Env = process.env): TokenCredential {
+  const authorityHost = settingsReader(env, identitySettings).string('AZURE_AUTHORITY_HOST') as string;
   const disableInstanceDiscovery = !isMicrosoftAuthorityHost(authorityHost);
   if (env.AZURE_CLIENT_SECRET) {
     const missing = ['AZURE_TENANT_ID', 'AZURE_CLIENT_ID'].filter((name) => !env[name]);
@@ -70,13 +70,4 @@ export function azureCredential(env: CredentialEnv = process.env): TokenCredenti
     disableInstanceDiscovery,
     ...(env.AZURE_CLIENT_ID ? { managedIdentityClientId: env.AZURE_CLIENT_ID } : {}),
   });
-}
-
-/** Options for the Key Vault clients (`SecretClient`, `CertificateClient`) that depend on settings. */
-export function keyVaultClientOptions(env: CredentialEnv = process.env): {
-  disableChallengeResourceVerification: boolean;
-} {
-  return {
-    disableChallengeResourceVerification: env.KeyVault__DisableChallengeResourceVerification === 'true',
-  };
 }

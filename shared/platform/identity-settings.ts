@@ -1,10 +1,13 @@
-import type { SettingsCatalogue } from '../config/settings.js';
+import type { SettingsCatalogue } from './settings-reader.js';
 
 /**
  * Settings of the credential the product uses for Azure services (Key Vault, later Graph):
  * `azureCredential(env)` in azure-credential.ts. In Azure: a managed identity, no secret.
  * Locally: a client secret against the Entra stand-in (local/README.md).
  */
+/** Entra ID's global cloud: the authority host wherever a setting names none. */
+export const ENTRA_PUBLIC_CLOUD = 'https://login.microsoftonline.com/';
+
 // AZURE_CLIENT_ID is in platform/settings.ts (the managed identity's client id).
 export const identitySettings: SettingsCatalogue = [
   {

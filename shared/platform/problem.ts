@@ -1,5 +1,11 @@
-import type { HttpResponseInit } from '@azure/functions';
 import { AppError } from './errors.js';
+
+/** An HTTP answer without the Functions SDK: what every core module returns and the function files pass on. */
+export interface PlainResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
 
 /** RFC 9457 problem details, the error format of every endpoint that has no protocol of its own. */
 export interface ProblemDetails {
@@ -17,7 +23,7 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 export function problemResponse(
   problem: ProblemDetails,
   headers: Record<string, string> = {},
-): HttpResponseInit {
+): PlainResponse {
   return {
     status: problem.status,
     headers: { 'content-type': PROBLEM_CONTENT_TYPE, 'cache-control': 'no-store', ...headers },
@@ -42,7 +48,7 @@ export function titleFor(status: number): string {
 }
 
 /** Maps a typed error to problem+json; anything untyped becomes an opaque 500 (its details go to the log only). */
-export function errorResponse(error: unknown, invocationId?: string): HttpResponseInit {
+export function errorResponse(error: unknown, invocationId?: string): PlainResponse {
   if (error instanceof AppError) {
     const headers: Record<string, string> = {};
     if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.retryAfterSeconds);
@@ -64,4 +70,21 @@ export function errorResponse(error: unknown, invocationId?: string): HttpRespon
     detail: 'The function failed. Quote the invocation id when reporting this.',
     invocationId,
   });
+}
+
+/** Retry-After of a 503 for an unconfigured capability: settings change by redeploying, not in seconds. */
+const CONFIGURATION_RETRY_AFTER_SECONDS = 60;
+
+/** 503 for a capability whose settings are invalid, listing every problem (setting names, never values). */
+export function configurationProblem(capability: string, problems: string[]): PlainResponse {
+  return problemResponse(
+    {
+      title: titleFor(503),
+      status: 503,
+      code: 'configuration_invalid',
+      detail: `${capability} is not configured correctly.`,
+      problems,
+    },
+    { 'retry-after': String(CONFIGURATION_RETRY_AFTER_SECONDS) },
+  );
 }

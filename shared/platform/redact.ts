@@ -31,7 +31,17 @@ export function redactText(text: string): string {
 }
 
 const SENSITIVE_KEYS =
-  /^(client_?secret|client_?assertion|access_?token|refresh_?token|id_?token|assertion|password|pwd|secret|secret_?text|private_?key|key_?material|authorization|x-functions-key|code|cookie|set-cookie)$/i;
+  /^(client_?secret|client_?assertion|access_?token|refresh_?token|id_?token|assertion|password|pwd|secret|secret_?text|private_?key|key_?material|authorization|x-functions-key|authorization_?code|auth_?code|code_?verifier|cookie|set-cookie)$/i;
+
+/**
+ * `code` names both an OAuth authorization code (a secret) and an error code (`invalid_scope`,
+ * `AADSTS700027`, `CredentialConfiguration`), which operators need in the log. Error codes are
+ * short identifiers; an authorization code never is (Entra's are long, with dots and dashes).
+ */
+const ERROR_CODE = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+const isSecretCode = (key: string, value: unknown): boolean =>
+  key.toLowerCase() === 'code' &&
+  !(typeof value === 'number' || (typeof value === 'string' && ERROR_CODE.test(value)));
 
 /** Redacts any value: strings by pattern, objects by key name and then by pattern, errors by message and stack. */
 export function redact(value: unknown, depth = 0): unknown {
@@ -48,8 +58,8 @@ export function redact(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
-    out[key] =
-      SENSITIVE_KEYS.test(key) && item !== undefined && item !== null ? REDACTED : redact(item, depth + 1);
+    const sensitive = SENSITIVE_KEYS.test(key) || isSecretCode(key, item);
+    out[key] = sensitive && item !== undefined && item !== null ? REDACTED : redact(item, depth + 1);
   }
   return out;
 }

@@ -9,29 +9,19 @@ import type {
   InvocationContext,
   Timer,
 } from '@azure/functions';
-import { loggerFor } from './log.js';
-import { errorResponse, problemResponse } from './problem.js';
+import type { GridEvent } from './events.js';
+import { consoleLogger, loggerFor } from './log.js';
+import { configurationProblem, errorResponse, problemResponse } from './problem.js';
+import type { Capability, ReadyRuntime, Runtime } from './runtime.js';
 import { app } from './sdk.js';
+import { platformSettings } from './settings.js';
+import { defaultOf, settingsReader } from './settings-reader.js';
 
 /**
  * Registers every function with `@azure/functions` and records its definition, so the local host
  * (local/host) serves exactly the set of functions Azure would.
  */
 export type AuthLevel = 'anonymous' | 'function' | 'admin';
-
-/** CloudEvents 1.0 as the Event Grid extension delivers them. */
-export interface CloudEvent {
-  specversion: string;
-  id: string;
-  source: string;
-  type: string;
-  subject?: string;
-  time?: string;
-  data?: unknown;
-  [attribute: string]: unknown;
-}
-
-export type GridEvent = EventGridEvent | CloudEvent;
 
 export type EventGridEventHandler = (event: GridEvent, context: InvocationContext) => Promise<void> | void;
 export type TimerFunctionHandler = (timer: Timer, context: InvocationContext) => Promise<void> | void;
@@ -88,31 +78,71 @@ export function registeredFunctions(): FunctionDefinition[] {
   return [...definitions.values()];
 }
 
-export interface HttpFunctionOptions {
+interface HttpBaseOptions {
   route?: string;
   methods: HttpMethod[];
   authLevel: AuthLevel;
-  handler: HttpHandler;
   /** Largest request body accepted, in bytes; larger ones answer 413. */
   maxBodyBytes?: number;
 }
 
-export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+/** A function of a capability: its handler gets the capability's ready runtime. */
+export type CapabilityHttpHandler<R extends Runtime<object>> = (
+  request: HttpRequest,
+  context: InvocationContext,
+  runtime: ReadyRuntime<R>,
+) => Promise<HttpResponseInit>;
+
+export type HttpFunctionOptions<R extends Runtime<object> = Runtime<object>> = HttpBaseOptions &
+  (
+    | { capability?: undefined; handler: HttpHandler }
+    | { capability: Capability<R>; handler: CapabilityHttpHandler<R> }
+  );
+
+export const DEFAULT_MAX_BODY_BYTES = Number(defaultOf(platformSettings, 'Http__MaxRequestBodyBytes'));
 
 /** `Http__MaxRequestBodyBytes`, or the default when unset or not a positive integer. */
 export function maxBodyBytesSetting(env: Record<string, string | undefined> = process.env): number {
-  const raw = env.Http__MaxRequestBodyBytes;
-  const parsed = raw ? Number(raw) : Number.NaN;
-  return Number.isInteger(parsed) && parsed > 0 ? parsed : DEFAULT_MAX_BODY_BYTES;
+  return settingsReader(env, platformSettings).int('Http__MaxRequestBodyBytes', { min: 1 });
+}
+
+const started = new WeakSet<Capability<Runtime<object>>>();
+
+/** Builds a capability's runtime when its first function registers, and says once what is wrong with it. */
+function start<R extends Runtime<object>>(capability: Capability<R>): void {
+  if (started.has(capability)) return;
+  started.add(capability);
+  const runtime = capability.runtime();
+  if (!runtime.ok) {
+    consoleLogger.error(`${capability.name} settings are invalid; its functions answer 503`, {
+      problems: runtime.problems,
+    });
+  } else if (runtime.warnings && runtime.warnings.length > 0) {
+    consoleLogger.warn(`${capability.name} settings are invalid in part`, { problems: runtime.warnings });
+  }
+}
+
+/** The handler with its capability's runtime, or the 503 problem (logged) when it is not configured. */
+function withRuntime<R extends Runtime<object>>(options: HttpFunctionOptions<R>): HttpHandler {
+  if (!options.capability) return options.handler;
+  const { capability, handler } = options;
+  start(capability);
+  return async (request, context) => {
+    const runtime = capability.runtime();
+    if (runtime.ok) return handler(request, context, runtime as ReadyRuntime<R>);
+    loggerFor(context).error(`${capability.name} configuration invalid`, { problems: runtime.problems });
+    return configurationProblem(capability.name, runtime.problems);
+  };
 }
 
 /**
  * Wraps a handler so that a thrown error becomes a problem+json 500 with the invocation id (the
  * stack goes to the log, never to the caller), and an oversize body is refused before it is read.
  */
-function guardHttp(options: HttpFunctionOptions): HttpHandler {
+function guardHttp<R extends Runtime<object>>(options: HttpFunctionOptions<R>): HttpHandler {
   // Read once, when the function registers (app settings are loaded by then), not on every request.
   const limit = options.maxBodyBytes ?? maxBodyBytesSetting();
+  const handler = withRuntime(options);
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     const length = Number(request.headers.get('content-length') ?? '0');
     if (length > limit) {
@@ -125,7 +155,7 @@ function guardHttp(options: HttpFunctionOptions): HttpHandler {
       });
     }
     try {
-      return await options.handler(request, context);
+      return await handler(request, context);
     } catch (error) {
       loggerFor(context).error('Function failed', { error });
       return errorResponse(error, context.invocationId);
@@ -133,7 +163,10 @@ function guardHttp(options: HttpFunctionOptions): HttpHandler {
   };
 }
 
-export function registerHttp(name: string, options: HttpFunctionOptions): HttpDefinition {
+export function registerHttp<R extends Runtime<object>>(
+  name: string,
+  options: HttpFunctionOptions<R>,
+): HttpDefinition {
   const definition: HttpDefinition = {
     kind: 'http',
     name,
@@ -176,15 +209,43 @@ export function registerTimer(
   return definition;
 }
 
-export function registerEventGrid(
+export type CapabilityEventHandler<R extends Runtime<object>> = (
+  event: GridEvent,
+  context: InvocationContext,
+  runtime: ReadyRuntime<R>,
+) => Promise<void> | void;
+
+export type EventGridFunctionOptions<R extends Runtime<object> = Runtime<object>> =
+  | { capability?: undefined; handler: EventGridEventHandler }
+  | { capability: Capability<R>; handler: CapabilityEventHandler<R> };
+
+/**
+ * An Event Grid function. When its capability is not configured the event fails, so the batch
+ * answers 500 and Event Grid delivers it again once it is (at-least-once, for up to 24 h).
+ */
+export function registerEventGrid<R extends Runtime<object>>(
   name: string,
-  options: { handler: EventGridEventHandler },
+  options: EventGridFunctionOptions<R>,
 ): EventGridDefinition {
-  const definition: EventGridDefinition = { kind: 'eventGrid', name, handler: options.handler };
+  let handler: EventGridEventHandler = options.handler as EventGridEventHandler;
+  if (options.capability) {
+    const { capability, handler: handle } = options;
+    start(capability);
+    handler = async (event, context) => {
+      const runtime = capability.runtime();
+      if (!runtime.ok) {
+        throw new Error(
+          `${capability.name} is not configured (${runtime.problems.join('; ')}); the event will be retried.`,
+        );
+      }
+      await handle(event, context, runtime as ReadyRuntime<R>);
+    };
+  }
+  const definition: EventGridDefinition = { kind: 'eventGrid', name, handler };
   record(definition);
   if (inFunctionsRuntime) {
     app.eventGrid(name, {
-      handler: options.handler as (event: EventGridEvent, c: InvocationContext) => Promise<void>,
+      handler: handler as (event: EventGridEvent, c: InvocationContext) => Promise<void>,
     });
   }
   return definition;

@@ -1,4 +1,4 @@
-import type { SettingsCatalogue } from '../config/settings.js';
+import type { SettingsCatalogue } from './settings-reader.js';
 
 export const platformSettings: SettingsCatalogue = [
   {

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { ConfigurationError } from '../config/settings.js';
+import { ConfigurationError } from '../platform/errors.js';
+import { defaultOf, type Env, settingsReader } from '../platform/settings-reader.js';
+import { TOKEN_EXCHANGE_AUDIENCE, tokenSettings } from './settings.js';
 
 /**
  * Parses the token settings (Microsoft.Identity.Web shapes) into typed client descriptions. A broken
@@ -30,11 +32,8 @@ export interface TokenConfig {
   certificateRefreshSeconds: number;
 }
 
-type Env = Record<string, string | undefined>;
-
 export const DEFAULT_CLIENT = 'default';
-export const DEFAULT_INSTANCE = 'https://login.microsoftonline.com/';
-export const TOKEN_EXCHANGE_AUDIENCE = 'api://AzureADTokenExchange';
+export const DEFAULT_INSTANCE = defaultOf(tokenSettings, 'AzureAd__Instance') as string;
 const CLIENT_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const GUID_OR_DOMAIN = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[A-Za-z0-9.-]+)$/i;
 const SCOPE = /^\S+\/\.default$/;
@@ -246,13 +245,9 @@ export function parseTokenConfig(env: Env): TokenConfig {
     }
     record(name, `Clients__${name}`, raw as Record<string, unknown>);
   }
-  const refreshRaw = env.Tokens__CertificateRefreshSeconds;
-  let certificateRefreshSeconds = 300;
-  if (refreshRaw !== undefined && refreshRaw !== '') {
-    const n = Number(refreshRaw);
-    if (Number.isInteger(n) && n >= 0 && n <= 86_400) certificateRefreshSeconds = n;
-    else problems.push('Tokens__CertificateRefreshSeconds must be an integer from 0 to 86400');
-  }
+  const settings = settingsReader(env, tokenSettings);
+  const certificateRefreshSeconds = settings.int('Tokens__CertificateRefreshSeconds', { max: 86_400 });
+  problems.push(...settings.problems);
   return { clients, invalidClients, problems, certificateRefreshSeconds };
 }
 

@@ -1,7 +1,8 @@
 import type { Logger } from '../platform/log.js';
+import type { PlainResponse } from '../platform/problem.js';
 import type { TokenAcquirer } from './acquirer.js';
 import { TokenError } from './errors.js';
-import { type OAuthHttpResponse, oauthError, tokenResponse, unexpectedError } from './oauth.js';
+import { oauthError, tokenResponse, unexpectedError } from './oauth.js';
 import { parseTokenRequest } from './request.js';
 
 /**
@@ -13,7 +14,7 @@ export async function handleTokenRequest(
   input: { contentType: string | null; body: string; invocationId: string },
   logger: Logger,
   clock: () => number,
-): Promise<OAuthHttpResponse> {
+): Promise<PlainResponse> {
   const started = clock();
   let client: string | undefined;
   let scope: string | undefined;

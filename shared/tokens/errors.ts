@@ -1,3 +1,5 @@
+import { AppError } from '../platform/errors.js';
+
 /**
  * Typed errors of token acquisition. The `code` is stable (tests, logs and the HTTP mapping in
  * `oauth.ts` rely on it); messages never carry key material, tokens or assertions.
@@ -24,9 +26,21 @@ export type TokenErrorCode =
   /** The IdP throttled us, or MSAL replays a recent throttling answer (429 + Retry-After). */
   | 'throttled';
 
-export class TokenError extends Error {
-  readonly code: TokenErrorCode;
-  readonly retryAfterSeconds: number | undefined;
+/** The HTTP status of each code (the RFC 6749 error name is chosen in oauth.ts). */
+const statusByCode: Record<TokenErrorCode, number> = {
+  invalid_request: 400,
+  unknown_client: 400,
+  invalid_scope: 400,
+  scope_not_allowed: 403,
+  throttled: 429,
+  idp_rejected: 502,
+  certificate_invalid: 502,
+  client_misconfigured: 503,
+  idp_unavailable: 503,
+  keyvault_unavailable: 503,
+};
+
+export class TokenError extends AppError<TokenErrorCode> {
   /** Entra's error code (`AADSTS700027` → 700027) when the IdP gave one. */
   readonly aadsts: number | undefined;
   readonly correlationId: string | undefined;
@@ -36,17 +50,13 @@ export class TokenError extends Error {
     message: string,
     options: { cause?: unknown; retryAfterSeconds?: number; aadsts?: number; correlationId?: string } = {},
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(code, message, {
+      cause: options.cause,
+      retryAfterSeconds: options.retryAfterSeconds,
+      status: statusByCode[code],
+    });
     this.name = 'TokenError';
-    this.code = code;
-    this.retryAfterSeconds = options.retryAfterSeconds;
     this.aadsts = options.aadsts;
     this.correlationId = options.correlationId;
   }
-}
-
-/** A Retry-After header in its delay-seconds form; undefined when absent, zero or not a number. */
-export function retryAfterHeaderSeconds(value: string | null | undefined): number | undefined {
-  const seconds = Number.parseInt(value ?? '', 10);
-  return seconds > 0 ? seconds : undefined;
 }

@@ -7,7 +7,8 @@ import {
   type NetworkResponse,
   ServerError,
 } from '@azure/msal-node';
-import { retryAfterHeaderSeconds, TokenError } from './errors.js';
+import { retryAfterHeaderSeconds } from '../platform/keyvault.js';
+import { TokenError } from './errors.js';
 
 /**
  * The port the acquirer uses to get tokens, and its msal-node adapter: one

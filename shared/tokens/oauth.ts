@@ -1,15 +1,10 @@
+import type { PlainResponse } from '../platform/problem.js';
 import type { TokenError } from './errors.js';
 
 /**
  * The HTTP shapes of `POST /api/token`: an OAuth 2.0 token response on success, RFC 6749 §5.2
  * error JSON otherwise. Descriptions come from typed errors, which never carry key material.
  */
-export interface OAuthHttpResponse {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
-
 // RFC 6749 §5.1: token responses must not be cached by anyone in between.
 const NO_STORE = {
   'content-type': 'application/json;charset=UTF-8',
@@ -17,10 +12,7 @@ const NO_STORE = {
   pragma: 'no-cache',
 };
 
-export function tokenResponse(
-  token: { accessToken: string; expiresOn: Date },
-  nowMs: number,
-): OAuthHttpResponse {
+export function tokenResponse(token: { accessToken: string; expiresOn: Date }, nowMs: number): PlainResponse {
   const expiresOn = Math.floor(token.expiresOn.getTime() / 1000);
   return {
     status: 200,
@@ -34,25 +26,26 @@ export function tokenResponse(
   };
 }
 
-const mapping: Record<TokenError['code'], { status: number; error: string }> = {
-  invalid_request: { status: 400, error: 'invalid_request' },
-  unknown_client: { status: 400, error: 'invalid_request' },
-  invalid_scope: { status: 400, error: 'invalid_scope' },
+const oauthErrorName: Record<TokenError['code'], string> = {
+  invalid_request: 'invalid_request',
+  unknown_client: 'invalid_request',
+  invalid_scope: 'invalid_scope',
   // The scope is valid but exceeds what this client was granted (RFC 6749 §5.2 invalid_scope).
-  scope_not_allowed: { status: 403, error: 'invalid_scope' },
-  idp_rejected: { status: 502, error: 'server_error' },
-  certificate_invalid: { status: 502, error: 'server_error' },
-  client_misconfigured: { status: 503, error: 'server_error' },
-  idp_unavailable: { status: 503, error: 'temporarily_unavailable' },
-  keyvault_unavailable: { status: 503, error: 'temporarily_unavailable' },
-  throttled: { status: 429, error: 'temporarily_unavailable' },
+  scope_not_allowed: 'invalid_scope',
+  idp_rejected: 'server_error',
+  certificate_invalid: 'server_error',
+  client_misconfigured: 'server_error',
+  idp_unavailable: 'temporarily_unavailable',
+  keyvault_unavailable: 'temporarily_unavailable',
+  throttled: 'temporarily_unavailable',
 };
 
 /** When a transient error carries no wait of its own. */
 const DEFAULT_RETRY_AFTER_SECONDS = 5;
 
-export function oauthError(error: TokenError): OAuthHttpResponse {
-  const { status, error: code } = mapping[error.code];
+export function oauthError(error: TokenError): PlainResponse {
+  const { status } = error;
+  const code = oauthErrorName[error.code];
   const headers: Record<string, string> = { ...NO_STORE };
   const transient = code === 'temporarily_unavailable';
   if (transient) headers['retry-after'] = String(error.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS);
@@ -62,7 +55,7 @@ export function oauthError(error: TokenError): OAuthHttpResponse {
 }
 
 /** Anything untyped: an opaque 500 in the same format (the details go to the log only). */
-export function unexpectedError(invocationId: string): OAuthHttpResponse {
+export function unexpectedError(invocationId: string): PlainResponse {
   return {
     status: 500,
     headers: NO_STORE,

@@ -1,6 +1,9 @@
 import { ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
-import { azureCredential, keyVaultClientOptions } from '../platform/azure-credential.js';
-import type { Logger } from '../platform/log.js';
+import { azureCredential } from '../platform/azure-credential.js';
+import { keyVaultClientOptions } from '../platform/keyvault.js';
+import { consoleLogger, type Logger } from '../platform/log.js';
+import { capability, problemsOf, type Runtime } from '../platform/runtime.js';
+import type { Env } from '../platform/settings-reader.js';
 import { type CredentialProvider, TokenAcquirer } from './acquirer.js';
 import { CertificateCache } from './certificate-cache.js';
 import {
@@ -18,8 +21,6 @@ import { base64Source, pathSource } from './sources.js';
  * Wires the token capability from app settings with the real adapters (Key Vault SDKs, msal-node,
  * @azure/identity). Tests inject the parts they replace.
  */
-type Env = Record<string, string | undefined>;
-
 export interface TokenServiceOptions {
   env?: Env;
   logger?: Logger;
@@ -119,3 +120,21 @@ export function createTokenService(options: TokenServiceOptions = {}): TokenServ
   });
   return { config, acquirer, clock };
 }
+
+/**
+ * Token acquisition as a runtime. Invalid settings of one client never stop the others: they are
+ * warnings (logged at start), and requests for that client answer 503 client_misconfigured.
+ */
+export type TokenRuntime = Runtime<{ service: TokenService }>;
+
+export function createTokenRuntime(env: Env, deps: Omit<TokenServiceOptions, 'env'> = {}): TokenRuntime {
+  try {
+    const service = createTokenService({ logger: consoleLogger, ...deps, env });
+    return { ok: true, service, warnings: service.config.problems };
+  } catch (error) {
+    return problemsOf(error);
+  }
+}
+
+/** The process-wide token capability, built from process.env on first use. */
+export const tokens = capability('Token acquisition', () => createTokenRuntime(process.env));

@@ -1,4 +1,8 @@
-import type { SettingsCatalogue } from '../config/settings.js';
+import { ENTRA_PUBLIC_CLOUD } from '../platform/identity-settings.js';
+import type { SettingsCatalogue } from '../platform/settings-reader.js';
+
+/** The audience of a managed identity's token for workload identity federation (Entra's documented value). */
+export const TOKEN_EXCHANGE_AUDIENCE = 'api://AzureADTokenExchange';
 
 /**
  * Settings of the token acquisition capability. The credential shapes follow Microsoft.Identity.Web
@@ -50,7 +54,7 @@ const credential = (client: string): SettingsCatalogue => [
   {
     name: `${client}__ClientCredentials__<n>__TokenExchangeUrl`,
     description: 'SignedAssertionFromManagedIdentity: audience of the managed identity token.',
-    default: 'api://AzureADTokenExchange',
+    default: TOKEN_EXCHANGE_AUDIENCE,
     deploy: 'optional',
   },
 ];
@@ -59,7 +63,7 @@ export const tokenSettings: SettingsCatalogue = [
   {
     name: 'AzureAd__Instance',
     description: 'The Entra ID cloud instance (authority host).',
-    default: 'https://login.microsoftonline.com/',
+    default: ENTRA_PUBLIC_CLOUD,
     deploy: 'optional',
   },
   {

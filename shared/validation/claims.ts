@@ -1,4 +1,4 @@
-import { ValidationFailure } from './errors.js';
+import { fail, ValidationFailure } from './errors.js';
 import type { Policy } from './policy.js';
 
 /**
@@ -69,26 +69,24 @@ export function factsOf(claims: Claims): TokenFacts {
   return facts;
 }
 
-const fail = (description: string) => new ValidationFailure('invalid_token', description);
-
 export function checkTimes(claims: Claims, policy: Policy, nowSeconds: number): void {
   const skew = policy.clockSkewSeconds;
   const { exp, nbf, iat } = claims;
   if (exp === undefined) {
-    if (policy.requireExp) throw fail('token has no expiry');
-  } else if (typeof exp !== 'number' || !Number.isFinite(exp)) throw fail('expiry is malformed');
-  else if (nowSeconds > exp + skew) throw fail('token expired');
+    if (policy.requireExp) throw fail('exp_missing');
+  } else if (typeof exp !== 'number' || !Number.isFinite(exp)) throw fail('exp_malformed');
+  else if (nowSeconds > exp + skew) throw fail('expired');
   if (nbf === undefined) {
-    if (policy.requireNbf) throw fail('token has no not-before time');
-  } else if (typeof nbf !== 'number' || !Number.isFinite(nbf)) throw fail('not-before time is malformed');
-  else if (nbf > nowSeconds + skew) throw fail('token not yet valid');
+    if (policy.requireNbf) throw fail('nbf_missing');
+  } else if (typeof nbf !== 'number' || !Number.isFinite(nbf)) throw fail('nbf_malformed');
+  else if (nbf > nowSeconds + skew) throw fail('not_yet_valid');
   if (iat !== undefined) {
-    if (typeof iat !== 'number' || !Number.isFinite(iat)) throw fail('issued-at time is malformed');
-    if (iat > nowSeconds + skew) throw fail('token issued in the future');
+    if (typeof iat !== 'number' || !Number.isFinite(iat)) throw fail('iat_malformed');
+    if (iat > nowSeconds + skew) throw fail('issued_in_future');
   }
   if (policy.maxTokenAgeSeconds !== undefined) {
-    if (typeof iat !== 'number') throw fail('token has no issued-at time');
-    if (nowSeconds - iat > policy.maxTokenAgeSeconds + skew) throw fail('token too old');
+    if (typeof iat !== 'number') throw fail('iat_missing');
+    if (nowSeconds - iat > policy.maxTokenAgeSeconds + skew) throw fail('too_old');
   }
 }
 
@@ -113,28 +111,28 @@ function claimValues(value: unknown, separator: string | undefined): string[] {
 }
 
 export function checkAuthorization(claims: Claims, policy: Policy): void {
-  if (!audienceAccepted(claims, policy)) throw fail('audience not accepted');
+  if (!audienceAccepted(claims, policy)) throw fail('audience');
   const { clientId, user, scopes, roles } = factsOf(claims);
   if (policy.allowedClientIds.length > 0 && (!clientId || !policy.allowedClientIds.includes(clientId))) {
-    throw fail('client not allowed');
+    throw fail('client');
   }
   if (policy.requireCertificateCredential) {
     const acr = tokenVersion(claims) === '1.0' ? claims.appidacr : claims.azpacr;
-    if (acr !== '2') throw fail('certificate credential required');
+    if (acr !== '2') throw fail('certificate_credential');
   }
-  if (policy.tokenKind === 'app' && user) throw fail('app-only token required');
-  if (policy.tokenKind === 'user' && !user) throw fail('user token required');
+  if (policy.tokenKind === 'app' && user) throw fail('app_only');
+  if (policy.tokenKind === 'user' && !user) throw fail('user_only');
   for (const rule of policy.requiredClaims) {
     const present = new Set(claimValues(claims[rule.claim], rule.separator));
     const ok =
       rule.match === 'all'
         ? rule.values.every((v) => present.has(v))
         : rule.values.some((v) => present.has(v));
-    if (!ok) throw fail('required claim not satisfied');
+    if (!ok) throw fail('required_claim');
   }
   if (policy.requiredScopes.length > 0) {
     if (!policy.requiredScopes.every((s) => scopes.includes(s))) {
-      throw new ValidationFailure('insufficient_scope', 'required scope missing', {
+      throw new ValidationFailure('scope', {
         scope: policy.requiredScopes.join(' '),
       });
     }
@@ -145,7 +143,7 @@ export function checkAuthorization(claims: Claims, policy: Policy): void {
         ? policy.requiredRoles.every((r) => roles.includes(r))
         : policy.requiredRoles.some((r) => roles.includes(r));
     if (!ok) {
-      throw new ValidationFailure('insufficient_scope', 'required role missing', {
+      throw new ValidationFailure('role', {
         scope: policy.requiredRoles.join(' '),
       });
     }

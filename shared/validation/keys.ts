@@ -13,15 +13,18 @@ import type { FetchJson } from './http-json.js';
  * Keys come only from the configured metadata URL: nothing in a token (`jku`, `x5u`, `jwk`, `kid`)
  * ever becomes part of a URL (RFC 8725 §3.10). `kid` is only a map key.
  */
-export interface KeySetOptions {
-  fetchJson: FetchJson;
-  clock: () => number;
+export interface KeySetTimings {
   /** Background refresh interval. 12 h: Entra rolls keys with weeks of overlap (Microsoft.Identity.Web's AutomaticRefreshInterval). */
   refreshMs: number;
   /** Floor between unknown-kid refreshes per issuer: 5 min, as APIM and IdentityModel, so random kids cannot hammer the IdP. */
   unknownKidRefreshMs: number;
   /** How long the last good keys stay usable while the IdP is failing. */
   lastKnownGoodMs: number;
+}
+
+export interface KeySetOptions extends KeySetTimings {
+  fetchJson: FetchJson;
+  clock: () => number;
   /** Wait after a failed fetch before trying again: 30 s, so an outage is not turned into a retry storm. */
   retryAfterFailureMs?: number;
   log?: Logger;
@@ -152,7 +155,7 @@ export class IssuerKeySet {
     if (this.#inflight) await this.#inflight;
     else if (this.#options.clock() - this.#lastAttemptAt >= this.#retryAfterFailureMs) await this.refresh();
     const loaded = this.heldKeys();
-    if (!loaded) throw unavailable('signing keys unavailable', this.#retryAfterSeconds());
+    if (!loaded) throw unavailable('keys_unavailable', this.#retryAfterSeconds());
     return loaded;
   }
 
@@ -173,10 +176,7 @@ export class IssuerKeySet {
       void this.refresh();
     }
     if (this.#failing && now - this.#lastSuccessAt > this.#options.lastKnownGoodMs) {
-      throw unavailable(
-        'signing keys expired while the identity provider is unreachable',
-        this.#retryAfterSeconds(),
-      );
+      throw unavailable('keys_expired', this.#retryAfterSeconds());
     }
     return snapshot;
   }
@@ -199,7 +199,7 @@ export class IssuerKeySet {
     }
     const found = this.#snapshot?.keys.get(kid);
     if (found) return found;
-    if (this.#failing) throw unavailable('signing keys cannot be refreshed', this.#retryAfterSeconds());
+    if (this.#failing) throw unavailable('keys_unrefreshable', this.#retryAfterSeconds());
     return undefined;
   }
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigurationError } from '../config/settings.js';
+import { ConfigurationError } from '../platform/errors.js';
 
 /**
  * Validation policies: what a token must look like to pass `/api/validate/{policy}`. Policies come

@@ -1,4 +1,4 @@
-import { ValidationFailure } from './errors.js';
+import { fail } from './errors.js';
 
 /**
  * Where the bearer token comes from (RFC 6750 §2): the Authorization header, the form body field
@@ -19,8 +19,6 @@ const BEARER_SCHEME = /^\s*bearer(?:\s+|$)/i;
 /** RFC 6750 §2.1 b64token. */
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 
-const badRequest = (description: string) => new ValidationFailure('invalid_request', description);
-
 export function isForm(contentType: string | null): boolean {
   return (contentType ?? '').split(';')[0]?.trim().toLowerCase() === 'application/x-www-form-urlencoded';
 }
@@ -36,26 +34,26 @@ export function extractToken(source: TokenSource): string | undefined {
     const scheme = BEARER_SCHEME.exec(auth);
     if (scheme) {
       const value = auth.slice(scheme[0].length).trim();
-      if (!value) throw badRequest('empty bearer token');
+      if (!value) throw fail('empty_token');
       found.push(value);
     }
   }
   const queryValues = source.query.getAll('access_token');
-  if (queryValues.length > 1) throw badRequest('access_token given more than once');
+  if (queryValues.length > 1) throw fail('duplicate_token');
   if (queryValues.length === 1) found.push(queryValues[0] ?? '');
   if (source.body !== undefined && source.body.length > 0 && isForm(source.contentType)) {
     const formValues = new URLSearchParams(source.body).getAll('access_token');
-    if (formValues.length > 1) throw badRequest('access_token given more than once');
+    if (formValues.length > 1) throw fail('duplicate_token');
     if (formValues.length === 1) found.push(formValues[0] ?? '');
   }
-  if (found.length > 1) throw badRequest('token given by more than one method');
+  if (found.length > 1) throw fail('several_methods');
   const token = found[0];
   if (token === undefined) return undefined;
-  if (!token) throw badRequest('empty access_token');
+  if (!token) throw fail('empty_access_token');
   return token;
 }
 
 /** RFC 6750 §2.1: a bearer token is a b64token (run on every token not already verified and cached). */
 export function checkBearerSyntax(token: string): void {
-  if (!B64TOKEN.test(token)) throw badRequest('token contains characters not allowed in a bearer token');
+  if (!B64TOKEN.test(token)) throw fail('token_syntax');
 }

@@ -1,3 +1,4 @@
+import type { PlainResponse } from '../platform/problem.js';
 import { type Claims, clientIdOf, factsOf, isUserToken, scopesOf, type TokenFacts } from './claims.js';
 import type { ValidationFailure } from './errors.js';
 import type { Policy } from './policy.js';
@@ -6,12 +7,6 @@ import type { Policy } from './policy.js';
  * Response shapes, independent of the Functions SDK: `/api/validate` (OpenAM/Mule-compatible body,
  * X-AGW-* headers, RFC 6750 challenges) and `/api/introspect` (RFC 7662).
  */
-export interface PlainResponse {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
-
 const JSON_HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-store' };
 
 const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);

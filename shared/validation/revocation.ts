@@ -97,7 +97,7 @@ export class Denylist {
     const now = this.revokedNow(key);
     if (now !== undefined) return now;
     await this.#refresh();
-    if (this.#loadedAt === undefined) throw unavailable('revocation list unavailable', 5);
+    if (this.#loadedAt === undefined) throw unavailable('revocation_unavailable', 5);
     return this.#has(key);
   }
 

@@ -1,83 +1,100 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { ConfigurationError } from '../config/settings.js';
+import { ConfigurationError } from '../platform/errors.js';
 import { consoleLogger, type Logger } from '../platform/log.js';
+import { capability, problemsOf, type Runtime } from '../platform/runtime.js';
+import { type Env, type SettingsReader, settingsReader } from '../platform/settings-reader.js';
 import { tableClient } from '../platform/storage.js';
 import { createFetchJson } from './http-json.js';
-import { KeySetRegistry } from './keys.js';
-import { loadPolicies } from './policy.js';
-import { Denylist, tableDenylistStore } from './revocation.js';
+import { KeySetRegistry, type KeySetTimings } from './keys.js';
+import { loadPolicies, type Policy } from './policy.js';
+import { Denylist, type DenylistStore, tableDenylistStore } from './revocation.js';
 import { ValidationService } from './service.js';
-import { tableUsageStore, UsageRecorder } from './usage.js';
+import { validationSettings } from './settings.js';
+import { tableUsageStore, UsageRecorder, type UsageStore } from './usage.js';
 import { Verifier } from './verifier.js';
 
 /**
- * Builds the validation service from app settings, once per process (function files share it).
- * Never throws: a configuration problem is returned, and the endpoints answer 503 with it.
+ * The validation capability from app settings: policies, key sets, the verifier, the denylist and
+ * usage recording, shared by /api/validate, /api/introspect, /api/revoke and /api/usage.
  */
-type Env = Record<string, string | undefined>;
+export type ValidationRuntime = Runtime<{ service: ValidationService; usage: UsageRecorder }>;
 
-export type ValidationRuntime =
-  | {
-      ok: true;
-      service: ValidationService;
-      usage: UsageRecorder;
-      usageStore: ReturnType<typeof tableUsageStore>;
-    }
-  | { ok: false; problems: string[] };
-
-function seconds(
-  env: Env,
-  name: string,
-  fallback: number,
-  problems: string[],
-  max = Number.MAX_SAFE_INTEGER,
-): number {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0 || value > max) {
-    problems.push(`${name}: must be a number between 0 and ${max}`);
-    return fallback;
-  }
-  return value;
+export interface ValidationDeps {
+  log?: Logger;
+  clock?: () => number;
+  readFile?: (path: string) => string;
+  /** Storage ports; the table-backed adapters on `AzureWebJobsStorage` by default. */
+  stores?: { denylist: DenylistStore; usage: UsageStore };
 }
 
-export function createRuntime(
-  env: Env,
-  log: Logger = consoleLogger,
-  clock: () => number = Date.now,
-): ValidationRuntime {
-  const problems: string[] = [];
-  let policies = new Map<string, ReturnType<typeof loadPolicies> extends Map<string, infer P> ? P : never>();
+/** The key-set timings from settings (their defaults are the catalogue's). */
+export function keySetTimings(settings: SettingsReader): KeySetTimings {
+  return {
+    refreshMs: settings.seconds('Validation__KeyRefreshSeconds') * 1000,
+    unknownKidRefreshMs: Math.max(1, settings.seconds('Validation__UnknownKidRefreshSeconds')) * 1000,
+    lastKnownGoodMs: settings.seconds('Validation__LastKnownGoodSeconds') * 1000,
+  };
+}
+
+function policiesFrom(env: Env, readFile: (path: string) => string, problems: string[]): Map<string, Policy> {
   try {
-    policies = loadPolicies(env, { readFile: (path) => readFileSync(path, 'utf8') });
+    const policies = loadPolicies(env, { readFile });
+    if (policies.size === 0) {
+      problems.push(
+        'no validation policy: set Validation__TenantId and Validation__Audiences, or Validation__Policies',
+      );
+    }
+    return policies;
   } catch (error) {
-    if (error instanceof ConfigurationError) problems.push(...error.problems);
-    else throw error;
+    if (!(error instanceof ConfigurationError)) throw error;
+    problems.push(...error.problems);
+    return new Map();
   }
-  if (problems.length === 0 && policies.size === 0) {
-    problems.push(
-      'no validation policy: set Validation__TenantId and Validation__Audiences, or Validation__Policies',
-    );
+}
+
+function tableStores(env: Env): { denylist: DenylistStore; usage: UsageStore } {
+  return {
+    denylist: tableDenylistStore(tableClient('denylist', env)),
+    usage: tableUsageStore(tableClient('usage', env)),
+  };
+}
+
+export function createValidationRuntime(env: Env, deps: ValidationDeps = {}): ValidationRuntime {
+  try {
+    return build(env, deps);
+  } catch (error) {
+    return problemsOf(error);
   }
-  const refresh = seconds(env, 'Validation__KeyRefreshSeconds', 43_200, problems);
-  const kidRefresh = Math.max(1, seconds(env, 'Validation__UnknownKidRefreshSeconds', 300, problems));
-  const lkg = seconds(env, 'Validation__LastKnownGoodSeconds', 86_400, problems);
-  const maxEntries = seconds(env, 'Validation__Cache__MaxEntries', 10_000, problems);
-  const maxBytes = seconds(env, 'Validation__Cache__MaxBytes', 16 * 1024 * 1024, problems);
-  const revocationRefresh = seconds(env, 'Validation__RevocationRefreshSeconds', 10, problems, 30);
-  const flush = Math.max(1, seconds(env, 'Validation__Usage__FlushSeconds', 5, problems));
+}
+
+function build(env: Env, deps: ValidationDeps): ValidationRuntime {
+  const log = deps.log ?? consoleLogger;
+  const clock = deps.clock ?? Date.now;
+  const readFile = deps.readFile ?? ((path: string) => readFileSync(path, 'utf8'));
+  const settings = settingsReader(env, validationSettings);
+  const problems = settings.problems;
+  const policies = policiesFrom(env, readFile, problems);
+  const timings = keySetTimings(settings);
+  const maxEntries = settings.int('Validation__Cache__MaxEntries');
+  const maxBytes = settings.int('Validation__Cache__MaxBytes');
+  const revocationRefresh = settings.seconds('Validation__RevocationRefreshSeconds', { max: 30 });
+  const flush = Math.max(1, settings.seconds('Validation__Usage__FlushSeconds'));
+  const caFile = settings.string('Validation__CaFile');
   let ca: string | undefined;
-  if (env.Validation__CaFile) {
+  if (caFile) {
     try {
-      ca = readFileSync(env.Validation__CaFile, 'utf8');
+      ca = readFile(caFile);
     } catch {
-      problems.push(`Validation__CaFile: cannot read ${env.Validation__CaFile}`);
+      problems.push(`Validation__CaFile: cannot read ${caFile}`);
     }
   }
-  for (const setting of ['Validation__IntrospectionPolicy', 'Validation__IntrospectionCallerPolicy']) {
-    const name = env[setting];
+  const introspectionPolicy = settings.string('Validation__IntrospectionPolicy') as string;
+  const callerPolicy = settings.string('Validation__IntrospectionCallerPolicy');
+  for (const [setting, name] of [
+    ['Validation__IntrospectionPolicy', env.Validation__IntrospectionPolicy],
+    ['Validation__IntrospectionCallerPolicy', callerPolicy],
+  ]) {
     if (name && policies.size > 0 && !policies.has(name))
       problems.push(`${setting}: no policy named "${name}"`);
   }
@@ -86,35 +103,21 @@ export function createRuntime(
   const keySets = new KeySetRegistry({
     fetchJson: createFetchJson(ca ? { ca } : {}),
     clock,
-    refreshMs: refresh * 1000,
-    unknownKidRefreshMs: kidRefresh * 1000,
-    lastKnownGoodMs: lkg * 1000,
     log,
+    ...timings,
   });
+  // Same cloud as token acquisition unless told otherwise (locally: the Entra stand-in).
+  const instance = settings.string('Validation__Instance') ?? env.AzureAd__Instance;
   const verifier = new Verifier({
     keySets,
     clock,
     cache: { maxEntries, maxBytes },
-    // Same cloud as token acquisition unless told otherwise (locally: the Entra stand-in).
-    ...((env.Validation__Instance ?? env.AzureAd__Instance)
-      ? { defaultInstance: env.Validation__Instance ?? env.AzureAd__Instance }
-      : {}),
+    ...(instance ? { defaultInstance: instance } : {}),
   });
-  let tables: { denylist: ReturnType<typeof tableClient>; usage: ReturnType<typeof tableClient> };
-  try {
-    tables = { denylist: tableClient('denylist', env), usage: tableClient('usage', env) };
-  } catch (error) {
-    return { ok: false, problems: [error instanceof Error ? error.message : String(error)] };
-  }
-  const denylist = new Denylist({
-    store: tableDenylistStore(tables.denylist),
-    clock,
-    refreshMs: revocationRefresh * 1000,
-    log,
-  });
-  const usageStore = tableUsageStore(tables.usage);
+  const stores = deps.stores ?? tableStores(env);
+  const denylist = new Denylist({ store: stores.denylist, clock, refreshMs: revocationRefresh * 1000, log });
   const usage = new UsageRecorder({
-    store: usageStore,
+    store: stores.usage,
     clock,
     instance: `${env.WEBSITE_INSTANCE_ID?.slice(0, 16) ?? 'local'}-${randomUUID().slice(0, 8)}`,
     log,
@@ -126,38 +129,12 @@ export function createRuntime(
     denylist,
     usage,
     clock,
-    introspectionPolicy: env.Validation__IntrospectionPolicy ?? 'default',
-    ...(env.Validation__IntrospectionCallerPolicy
-      ? { callerPolicy: env.Validation__IntrospectionCallerPolicy }
-      : {}),
+    introspectionPolicy,
+    ...(callerPolicy ? { callerPolicy } : {}),
     log,
   });
-  return { ok: true, service, usage, usageStore };
+  return { ok: true, service, usage };
 }
 
-let shared: ValidationRuntime | undefined;
-
-/** The process-wide runtime, built on first use from process.env. */
-export function validationRuntime(): ValidationRuntime {
-  shared ??= createRuntime(process.env);
-  return shared;
-}
-
-export function configurationProblem(problems: string[]): {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-} {
-  return {
-    status: 503,
-    headers: { 'content-type': 'application/problem+json', 'cache-control': 'no-store', 'retry-after': '60' },
-    body: JSON.stringify({
-      type: 'about:blank',
-      title: 'Service Unavailable',
-      status: 503,
-      code: 'configuration_invalid',
-      detail: 'Validation is not configured correctly.',
-      problems,
-    }),
-  };
-}
+/** The process-wide validation capability, built from process.env on first use. */
+export const validation = capability('Validation', () => createValidationRuntime(process.env));

@@ -1,4 +1,5 @@
 import type { Logger } from '../platform/log.js';
+import { type PlainResponse, problemResponse } from '../platform/problem.js';
 import { clientIdOf } from './claims.js';
 import { ValidationFailure } from './errors.js';
 import type { Policy } from './policy.js';
@@ -8,7 +9,6 @@ import {
   introspectionInactive,
   noTokenResponse,
   oauthError,
-  type PlainResponse,
   validateFailure,
   validateSuccess,
 } from './responses.js';
@@ -56,7 +56,7 @@ export async function tokenSourceOf(request: RequestLike): Promise<TokenSource> 
 }
 
 const revoked = (verified: VerifiedToken) =>
-  new ValidationFailure('invalid_token', 'token revoked', { verifiedClaims: verified.claims });
+  new ValidationFailure('revoked', { verifiedClaims: verified.claims });
 
 export class ValidationService {
   readonly #options: ServiceOptions;
@@ -94,17 +94,12 @@ export class ValidationService {
   async validate(source: TokenSource, policyName: string): Promise<PlainResponse> {
     const policy = this.#options.policies.get(policyName);
     if (!policy) {
-      return {
+      return problemResponse({
+        title: 'Not Found',
         status: 404,
-        headers: { 'content-type': 'application/problem+json', 'cache-control': 'no-store' },
-        body: JSON.stringify({
-          type: 'about:blank',
-          title: 'Not Found',
-          status: 404,
-          code: 'not_found',
-          detail: 'Unknown validation policy.',
-        }),
-      };
+        code: 'not_found',
+        detail: 'Unknown validation policy.',
+      });
     }
     let token: string | undefined;
     try {
@@ -117,12 +112,12 @@ export class ValidationService {
     try {
       // A cached token is this exact string, verified before: only an unknown one needs its syntax checked.
       const verified = this.#checkNow(token, policy) ?? (await this.#checkUncached(token, policy));
-      this.#count(verified.claims, policy, true);
+      this.#count(verified.claims, policy);
       return validateSuccess(verified.claims, policy, Math.floor(this.#options.clock() / 1000));
     } catch (error) {
       if (!(error instanceof ValidationFailure)) throw error;
       // A malformed request is not a validation: no usage count.
-      if (error.code !== 'invalid_request') this.#count(error.verifiedClaims, policy, false);
+      if (error.code !== 'invalid_request') this.#count(error.verifiedClaims, policy, error.reason);
       return validateFailure(error, policy, policy.realm);
     }
   }
@@ -224,11 +219,11 @@ export class ValidationService {
     return this.#options.policies.get(this.#options.introspectionPolicy ?? 'default');
   }
 
-  #count(claims: Record<string, unknown> | undefined, policy: Policy, ok: boolean): void {
+  #count(claims: Record<string, unknown> | undefined, policy: Policy, failureReason?: string): void {
     if (!this.#options.usage) return;
     // Only claims whose signature was verified name a tenant/client: forged ones cannot inflate the table.
     const tid = claims && typeof claims.tid === 'string' ? claims.tid : '(unverified)';
     const client = (claims && clientIdOf(claims)) ?? '(unverified)';
-    this.#options.usage.record(tid, client, policy.name, ok);
+    this.#options.usage.record(tid, client, policy.name, failureReason);
   }
 }

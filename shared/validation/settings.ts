@@ -1,4 +1,4 @@
-import type { SettingsCatalogue } from '../config/settings.js';
+import type { SettingsCatalogue } from '../platform/settings-reader.js';
 
 /** Every app setting the validation capability reads (policies, key sets, caches, revocation, usage). */
 export const validationSettings: SettingsCatalogue = [
@@ -75,8 +75,7 @@ export const validationSettings: SettingsCatalogue = [
   {
     name: 'Validation__Instance',
     description:
-      'Entra authority host for the OIDC discovery URLs of every policy without its own `instance`; `https://login.microsoftonline.com/` when neither is set.',
-    default: '`AzureAd__Instance`',
+      'Entra authority host for the OIDC discovery URLs of every policy without its own `instance`. Unset: `AzureAd__Instance`, else `https://login.microsoftonline.com/`.',
     deploy: 'optional',
   },
   {

@@ -15,6 +15,8 @@ export interface UsageRecord {
   policy: string;
   success: number;
   failure: number;
+  /** Failures by reason (ValidationFailure.reason): `expired`, `audience`, `signature`, … */
+  failureReasons: Record<string, number>;
   firstSeen: string;
   lastSeen: string;
 }
@@ -48,7 +50,10 @@ export class UsageRecorder {
     this.#log = options.log;
   }
 
-  record(tenantId: string, clientId: string, policy: string, ok: boolean): void {
+  /** One validation; `failureReason` is set for a failure. */
+  record(tid: string, clientId: string, policy: string, failureReason?: string): void {
+    // Tenant ids are GUIDs, which compare case-insensitively: one tenant, one counter.
+    let tenantId = tid.toLowerCase();
     let key = `${tenantId}|${clientId}|${policy}`;
     if (!this.#counters.has(key) && this.#counters.size >= MAX_KEYS) {
       tenantId = '(other)';
@@ -58,11 +63,23 @@ export class UsageRecorder {
     const now = this.#clock();
     let record = this.#counters.get(key);
     if (!record) {
-      record = { tenantId, clientId, policy, success: 0, failure: 0, firstMs: now, lastMs: now };
+      record = {
+        tenantId,
+        clientId,
+        policy,
+        success: 0,
+        failure: 0,
+        failureReasons: {},
+        firstMs: now,
+        lastMs: now,
+      };
       this.#counters.set(key, record);
     }
-    if (ok) record.success += 1;
-    else record.failure += 1;
+    if (failureReason === undefined) record.success += 1;
+    else {
+      record.failure += 1;
+      record.failureReasons[failureReason] = (record.failureReasons[failureReason] ?? 0) + 1;
+    }
     record.lastMs = now;
     this.#dirty.add(key);
   }
@@ -79,6 +96,7 @@ export class UsageRecorder {
         const { firstMs, lastMs, ...counts } = counter;
         records.push({
           ...counts,
+          failureReasons: { ...counts.failureReasons },
           firstSeen: new Date(firstMs).toISOString(),
           lastSeen: new Date(lastMs).toISOString(),
         });
@@ -102,6 +120,12 @@ export class UsageRecorder {
     if (this.#timer) return;
     this.#timer = setInterval(() => void this.flush(), intervalMs);
     this.#timer.unref();
+  }
+
+  /** One client's counts across every instance, this one's unwritten counts included. */
+  async report(clientId: string): Promise<UsageRecord[]> {
+    await this.flush();
+    return aggregateUsage(await this.#store.read(clientId));
   }
 
   async stop(): Promise<void> {
@@ -131,6 +155,8 @@ export function tableUsageStore(client: TableClient): UsageStore {
               partitionKey: partition,
               rowKey: `${safeTableKey(r.tenantId)}|${safeTableKey(r.policy)}|${instance}`,
               ...r,
+              // Table properties are scalars: the reasons travel as JSON.
+              failureReasons: JSON.stringify(r.failureReasons),
               instance,
             }));
           await client.submitTransaction(actions.map((entity) => ['upsert', entity, 'Replace']));
@@ -141,7 +167,9 @@ export function tableUsageStore(client: TableClient): UsageStore {
       await ensureTable();
       const out: Array<UsageRecord & { instance: string }> = [];
       const filter = odata`PartitionKey eq ${safeTableKey(clientId)}`;
-      for await (const e of client.listEntities<UsageRecord & { instance: string }>({
+      for await (const e of client.listEntities<
+        Omit<UsageRecord, 'failureReasons'> & { instance: string; failureReasons?: string }
+      >({
         queryOptions: { filter },
       })) {
         out.push({
@@ -150,12 +178,46 @@ export function tableUsageStore(client: TableClient): UsageStore {
           policy: e.policy,
           success: e.success,
           failure: e.failure,
+          failureReasons: parseReasons(e.failureReasons),
           firstSeen: e.firstSeen,
           lastSeen: e.lastSeen,
           instance: e.instance,
         });
       }
       return out;
+    },
+  };
+}
+
+/** Rows written before reasons were recorded have none. */
+function parseReasons(json: string | undefined): Record<string, number> {
+  try {
+    const parsed: unknown = json ? JSON.parse(json) : {};
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed)
+      ? (parsed as Record<string, number>)
+      : {};
+  } catch {
+    return {};
+  }
+}
+
+/** The in-memory adapter, for tests and for a deployment without storage. */
+export function memoryUsageStore(): UsageStore & { rows: Array<UsageRecord & { instance: string }> } {
+  const rows: Array<UsageRecord & { instance: string }> = [];
+  const keyOf = (r: UsageRecord & { instance: string }) =>
+    `${r.clientId}|${r.tenantId}|${r.policy}|${r.instance}`;
+  return {
+    rows,
+    async write(instance, records) {
+      for (const record of records) {
+        const row = { ...record, failureReasons: { ...record.failureReasons }, instance };
+        const at = rows.findIndex((existing) => keyOf(existing) === keyOf(row));
+        if (at >= 0) rows[at] = row;
+        else rows.push(row);
+      }
+    },
+    async read(clientId) {
+      return rows.filter((row) => row.clientId === clientId).map((row) => ({ ...row }));
     },
   };
 }
@@ -167,11 +229,13 @@ export function aggregateUsage(rows: UsageRecord[]): UsageRecord[] {
     const key = `${row.tenantId}|${row.policy}`;
     const existing = out.get(key);
     if (!existing) {
-      out.set(key, { ...row });
+      out.set(key, { ...row, failureReasons: { ...row.failureReasons } });
       continue;
     }
     existing.success += row.success;
     existing.failure += row.failure;
+    for (const [reason, count] of Object.entries(row.failureReasons ?? {}))
+      existing.failureReasons[reason] = (existing.failureReasons[reason] ?? 0) + count;
     if (row.firstSeen < existing.firstSeen) existing.firstSeen = row.firstSeen;
     if (row.lastSeen > existing.lastSeen) existing.lastSeen = row.lastSeen;
   }

@@ -1,7 +1,8 @@
 import { hash as digest } from 'node:crypto';
 import { compactVerify } from 'jose';
+import { ENTRA_PUBLIC_CLOUD } from '../platform/identity-settings.js';
 import { type Claims, checkAuthorization, checkTimes, tokenVersion } from './claims.js';
-import { invalidToken, ValidationFailure } from './errors.js';
+import { fail, ValidationFailure } from './errors.js';
 import { importSigningKey, type KeySetRegistry } from './keys.js';
 import { BoundedLru } from './lru.js';
 import { GUID, type Policy } from './policy.js';
@@ -50,17 +51,16 @@ interface IssuerRoute {
 }
 
 const B64URL = /^[A-Za-z0-9_-]+$/;
-const DEFAULT_INSTANCE = 'https://login.microsoftonline.com/';
 
 function decodeJson(part: string, what: string): Record<string, unknown> {
   let value: unknown;
   try {
     value = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
   } catch {
-    throw invalidToken(`malformed token ${what}`);
+    throw fail(what === 'header' ? 'malformed_header' : 'malformed_payload');
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value))
-    throw invalidToken(`malformed token ${what}`);
+    throw fail(what === 'header' ? 'malformed_header' : 'malformed_payload');
   return value as Record<string, unknown>;
 }
 
@@ -73,7 +73,7 @@ const issuerMatches = (claims: Claims, template: string, tenant: string): boolea
   claims.iss === template.replaceAll('{tenantid}', tenant);
 
 function checkIssuer(claims: Claims, template: string, tenant: string): void {
-  if (!issuerMatches(claims, template, tenant)) throw invalidToken('issuer not accepted');
+  if (!issuerMatches(claims, template, tenant)) throw fail('issuer');
 }
 
 export function metadataUrlFor(
@@ -146,7 +146,7 @@ export class Verifier {
     // UTF-8 takes 1 to 3 bytes per UTF-16 unit: the length bounds the byte count without a scan.
     const max = policy.maxTokenBytes;
     if (token.length > max || (token.length * 3 > max && Buffer.byteLength(token, 'utf8') > max))
-      throw invalidToken('token too large');
+      throw fail('too_large');
     return tokenHash(token);
   }
 
@@ -158,7 +158,7 @@ export class Verifier {
     const cached = this.#cache?.get(hash);
     if (!cached) return undefined;
     const claims = cached.claims;
-    if (!(policy.algorithms as string[]).includes(cached.alg)) throw invalidToken('algorithm not accepted');
+    if (!(policy.algorithms as string[]).includes(cached.alg)) throw fail('algorithm');
     // A cached signature only counts if this policy would trust the same issuer key set.
     const route = this.#issuerRoute(claims, policy);
     if (route.metadataUrl !== cached.metadataUrl) return undefined;
@@ -173,28 +173,26 @@ export class Verifier {
   async #verifySignature(token: string, hash: string, policy: Policy): Promise<VerifiedToken> {
     const nowMs = this.#options.clock();
     const parts = token.split('.');
-    if (parts.length === 5) throw invalidToken('encrypted tokens are not accepted');
-    if (parts.length !== 3) throw invalidToken('malformed token');
+    if (parts.length === 5) throw fail('encrypted');
+    if (parts.length !== 3) throw fail('malformed');
     const [headerPart, payloadPart, signaturePart] = parts as [string, string, string];
-    if (!B64URL.test(headerPart) || !B64URL.test(payloadPart)) throw invalidToken('malformed token');
-    if (!signaturePart) throw invalidToken('token is not signed');
-    if (!B64URL.test(signaturePart)) throw invalidToken('malformed token');
-    if (this.#badSignatures.get(hash)) throw invalidToken('signature invalid');
+    if (!B64URL.test(headerPart) || !B64URL.test(payloadPart)) throw fail('malformed');
+    if (!signaturePart) throw fail('unsigned');
+    if (!B64URL.test(signaturePart)) throw fail('malformed');
+    if (this.#badSignatures.get(hash)) throw fail('signature');
 
     const header = decodeJson(headerPart, 'header');
     const alg = header.alg;
     if (typeof alg !== 'string' || !(policy.algorithms as string[]).includes(alg)) {
-      throw invalidToken('algorithm not accepted');
+      throw fail('algorithm');
     }
-    if (header.crit !== undefined) throw invalidToken('critical header parameters are not supported');
+    if (header.crit !== undefined) throw fail('critical_header');
     if (typeof header.cty === 'string' && header.cty.toUpperCase() === 'JWT') {
-      throw invalidToken('nested tokens are not accepted');
+      throw fail('nested');
     }
-    if (header.zip !== undefined || header.enc !== undefined)
-      throw invalidToken('encrypted tokens are not accepted');
+    if (header.zip !== undefined || header.enc !== undefined) throw fail('encrypted');
     const kid = header.kid;
-    if (typeof kid !== 'string' || kid.length === 0 || kid.length > 256)
-      throw invalidToken('token has no usable key id');
+    if (typeof kid !== 'string' || kid.length === 0 || kid.length > 256) throw fail('key_id');
     // jku, x5u and jwk are deliberately ignored: keys only ever come from the configured metadata.
 
     const claims = decodeJson(payloadPart, 'payload');
@@ -205,25 +203,25 @@ export class Verifier {
     checkIssuer(claims, issuer, route.tenant);
 
     const key = await keySet.keyFor(kid);
-    if (!key) throw invalidToken('signing key not found');
+    if (!key) throw fail('key_not_found');
     if (key.issuer !== undefined && !issuerMatches(claims, key.issuer, route.tenant)) {
-      throw invalidToken('signing key not valid for this issuer');
+      throw fail('key_issuer');
     }
-    if (key.alg !== undefined && key.alg !== alg) throw invalidToken('algorithm not accepted for this key');
+    if (key.alg !== undefined && key.alg !== alg) throw fail('key_algorithm');
     if ((key.kty === 'RSA') !== (alg.startsWith('RS') || alg.startsWith('PS'))) {
-      throw invalidToken('algorithm not accepted for this key');
+      throw fail('key_algorithm');
     }
     let cryptoKey: Awaited<ReturnType<typeof importSigningKey>>;
     try {
       cryptoKey = await importSigningKey(key, alg);
     } catch {
-      throw invalidToken('signing key not usable');
+      throw fail('key_unusable');
     }
     try {
       await compactVerify(token, cryptoKey, { algorithms: [alg] });
     } catch {
       this.#badSignatures.set(hash, true, 64, nowMs + this.#negativeTtlMs);
-      throw invalidToken('signature invalid');
+      throw fail('signature');
     }
     checkTimes(claims, policy, Math.floor(nowMs / 1000));
     const signedHash = tokenHash(`${headerPart}.${payloadPart}`);
@@ -249,9 +247,9 @@ export class Verifier {
    */
   #issuerRoute(claims: Claims, policy: Policy): IssuerRoute {
     const version = tokenVersion(claims);
-    if (!version || !policy.versions.includes(version)) throw invalidToken('token version not accepted');
+    if (!version || !policy.versions.includes(version)) throw fail('version');
     const tid = claims.tid;
-    if (typeof tid !== 'string') throw invalidToken('tenant not accepted');
+    if (typeof tid !== 'string') throw fail('tenant');
     let byTenant = this.#routes.get(policy);
     if (!byTenant) {
       byTenant = new Map();
@@ -259,18 +257,18 @@ export class Verifier {
     }
     const known = byTenant.get(tid)?.[version];
     if (known) return known;
-    if (!GUID.test(tid)) throw invalidToken('tenant not accepted');
+    if (!GUID.test(tid)) throw fail('tenant');
     const tenant = tid.toLowerCase();
     let metadataTenant = tenant;
     if (policy.tenants === 'any') {
       if (policy.allowedTenants && !policy.allowedTenants.some((t) => t.toLowerCase() === tenant)) {
-        throw invalidToken('tenant not accepted');
+        throw fail('tenant');
       }
       metadataTenant = 'common';
     } else if (!policy.tenants.some((t) => t.toLowerCase() === tenant)) {
-      throw invalidToken('tenant not accepted');
+      throw fail('tenant');
     }
-    const instance = this.#options.defaultInstance ?? DEFAULT_INSTANCE;
+    const instance = this.#options.defaultInstance ?? ENTRA_PUBLIC_CLOUD;
     const route = {
       version,
       tenant: tid,

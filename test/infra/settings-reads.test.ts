@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { settingsCatalogue } from '../../shared/config/catalogue.js';
+import { settingsCatalogue } from '../../shared/catalogue.js';
 import { envReads, readSources, sourceFiles } from './lib/env-reads.js';
 import { matchesSetting } from './lib/settings-check.js';
 

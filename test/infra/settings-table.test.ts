@@ -5,7 +5,7 @@ import {
   replaceSettingsTable,
   START_MARKER,
 } from '../../scripts/settings-table.mjs';
-import { settingsCatalogue } from '../../shared/config/catalogue.js';
+import { settingsCatalogue } from '../../shared/catalogue.js';
 import { readRepoFile } from './lib/bicep.js';
 
 describe('README configuration table', () => {

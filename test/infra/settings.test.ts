@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { END_MARKER, START_MARKER } from '../../scripts/settings-table.mjs';
-import { settingsCatalogue } from '../../shared/config/catalogue.js';
-import type { SettingSpec } from '../../shared/config/settings.js';
+import { settingsCatalogue } from '../../shared/catalogue.js';
+import type { SettingSpec } from '../../shared/platform/settings-reader.js';
 import { appSettingNames, bicepFiles, parseBicep, readRepoFile } from './lib/bicep.js';
 import { readmeSettingNames, settingPattern, settingsProblems } from './lib/settings-check.js';
 

@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { SecretClient } from '@azure/keyvault-secrets';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, type RunningIdentity, startStack } from '../../local/stack.js';
-import { azureCredential, keyVaultClientOptions } from '../../shared/platform/azure-credential.js';
-import { type GridEvent, registerEventGrid } from '../../shared/platform/registry.js';
+import { azureCredential } from '../../shared/platform/azure-credential.js';
+import type { GridEvent } from '../../shared/platform/events.js';
+import { keyVaultClientOptions } from '../../shared/platform/keyvault.js';
+import { registerEventGrid } from '../../shared/platform/registry.js';
 
 // A test-only Event Grid function, registered before the stack loads its (empty) functions folder.
 const received: GridEvent[] = [];

@@ -5,7 +5,8 @@ import { ConfidentialClientApplication } from '@azure/msal-node';
 import forge from 'node-forge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningIdentity, startIdentity } from '../../local/entra/identity.js';
-import { azureCredential, keyVaultClientOptions } from '../../shared/platform/azure-credential.js';
+import { azureCredential } from '../../shared/platform/azure-credential.js';
+import { keyVaultClientOptions } from '../../shared/platform/keyvault.js';
 
 let id: RunningIdentity;
 let secrets: SecretClient;

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -21,6 +22,26 @@ function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** A user token from the Entra stand-in's test control (loopback, trusted through the local CA). */
+function mintUserToken(instance: string, caFile: string, body: Record<string, unknown>): Promise<string> {
+  const target = new URL('_test/user-token', instance);
+  return new Promise((resolve, reject) => {
+    const request = httpsRequest(
+      target,
+      { method: 'POST', ca: readFileSync(caFile), headers: { 'content-type': 'application/json' } },
+      (response) => {
+        let text = '';
+        response.on('data', (chunk: Buffer) => {
+          text += chunk.toString();
+        });
+        response.on('end', () => resolve((JSON.parse(text) as { access_token: string }).access_token));
+      },
+    );
+    request.on('error', reject);
+    request.end(JSON.stringify(body));
+  });
 }
 
 describe('npm start (dist/local/start.js)', () => {
@@ -82,6 +103,30 @@ describe('npm start (dist/local/start.js)', () => {
     });
     expect(validated.status).toBe(200);
     expect(validated.headers.get('x-agw-client_id')).toBe(settings.Values.AzureAd__ClientId);
+
+    // …but not a user token with the same role and azpacr: the demo API is app-only.
+    const userToken = await mintUserToken(
+      settings.Values.AzureAd__Instance,
+      join(temp, 'state', 'tls', 'ca.pem'),
+      {
+        scp: 'Orders.Read',
+        extra: { azpacr: '2', roles: ['Orders.Read'] },
+      },
+    );
+    const asUser = await fetch(url?.replace('/api/health', '/api/validate/certificate-only') ?? '', {
+      headers: { 'x-functions-key': settings.Keys.host.default, authorization: `Bearer ${userToken}` },
+    });
+    expect(asUser.status).toBe(401);
+    expect(asUser.headers.get('www-authenticate')).toContain('app-only token required');
+
+    // The banner tells how to read the demo secrets; it never prints one.
+    const seeded = JSON.parse(readFileSync(join(temp, 'state', 'identity', 'seeded-apps.json'), 'utf8'));
+    const secrets = Object.values(seeded as Record<string, { secret?: string }>)
+      .map((app) => app.secret)
+      .filter((secret): secret is string => typeof secret === 'string');
+    expect(secrets.length).toBeGreaterThan(0);
+    for (const secret of secrets) expect(output).not.toContain(secret);
+    expect(output).toContain(`seeded-apps.json').secretClient.secret`);
 
     const childPids = (await import('node:child_process'))
       .execFileSync('ps', ['-o', 'pid=', '--ppid', String(child.pid)])

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningIdentity } from '../../local/entra/identity.js';
 import { type LocalStack, startIdentity, startStack } from '../../local/stack.js';
-import { createRuntime } from '../../shared/validation/runtime.js';
+import { createValidationRuntime } from '../../shared/validation/runtime.js';
 import { certificateClient, claimsOf } from './helpers/certificate-client.js';
 
 /**
@@ -179,7 +179,7 @@ describe('validation against the Entra stand-in', () => {
     expect(await (await form('introspect', { token: 'garbage' })).text()).toBe('{"active":false}');
 
     // A second validator instance over the same storage (same tables, its own memory).
-    const other = createRuntime({ ...process.env, ...settings });
+    const other = createValidationRuntime({ ...process.env, ...settings });
     if (!other.ok) throw new Error(other.problems.join('; '));
     const source = {
       authorization: `Bearer ${token}`,

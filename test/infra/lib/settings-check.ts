@@ -1,4 +1,4 @@
-import type { SettingSpec } from '../../../shared/config/settings.js';
+import type { SettingSpec } from '../../../shared/platform/settings-reader.js';
 
 /**
  * Settings consistency: the catalogue (what the code reads) against the Bicep (what a deployment sets)

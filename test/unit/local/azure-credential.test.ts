@@ -1,12 +1,12 @@
 import { ClientSecretCredential, DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
 import { describe, expect, it } from 'vitest';
-import { settingsCatalogue } from '../../../shared/config/catalogue.js';
+import { settingsCatalogue } from '../../../shared/catalogue.js';
 import {
   azureCredential,
   CredentialConfigurationError,
   isMicrosoftAuthorityHost,
-  keyVaultClientOptions,
 } from '../../../shared/platform/azure-credential.js';
+import { keyVaultClientOptions } from '../../../shared/platform/keyvault.js';
 
 describe('azureCredential(env)', () => {
   it('uses a client secret against the configured authority host locally', () => {

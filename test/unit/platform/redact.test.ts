@@ -63,4 +63,19 @@ describe('redaction', () => {
     expect(all).not.toContain('abc123xyz');
     expect(all).not.toContain('PRIVATE KEY-----\nMII');
   });
+
+  it('keeps error codes (OAuth, AADSTS, ours) but redacts an authorization code under the same key', () => {
+    const lines: string[] = [];
+    const logger = createLogger((_level, line) => lines.push(line));
+    logger.warn('Token request failed', { code: 'invalid_scope', aadsts: 700027 });
+    logger.warn('Key Vault said no', { error: { code: 'AADSTS700027' }, status: { code: 429 } });
+    const authorizationCode = '0.AXoA5f-3kVcE3kSmTAkX_l8NQ2wZ0oZzZtJNpXhQ2bF7.AgABAAIAAAD';
+    logger.info('callback', { code: authorizationCode, authorization_code: 'abcdefXYZ' });
+    const all = lines.join('\n');
+    expect(all).toContain('"code":"invalid_scope"');
+    expect(all).toContain('"code":"AADSTS700027"');
+    expect(all).toContain('"code":429');
+    expect(all).not.toContain(authorizationCode);
+    expect(all).not.toContain('abcdefXYZ');
+  });
 });

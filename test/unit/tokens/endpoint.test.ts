@@ -114,6 +114,8 @@ describe('token endpoint core', () => {
     expect(log).toContain('"correlationId":"corr-1"');
     expect(log).toContain('"client":"default"');
     expect(log).toContain('"latencyMs"');
+    // The refusal's code reaches the log: an operator searches for it.
+    expect(log).toContain('"code":"scope_not_allowed"');
     expect(log).not.toContain('token-1');
     expect(log).not.toContain('PRIVATE KEY');
     expect(log).not.toContain(cert.keyPem.split('\n')[1]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError } from '../../../shared/config/settings.js';
+import { ConfigurationError } from '../../../shared/platform/errors.js';
 import { loadPolicies } from '../../../shared/validation/policy.js';
 
 const T = '72f988bf-86f1-41af-91ab-2d7cd011db47';

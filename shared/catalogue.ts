@@ -1,0 +1,13 @@
+import { identitySettings } from './platform/identity-settings.js';
+import { platformSettings } from './platform/settings.js';
+import type { SettingsCatalogue } from './platform/settings-reader.js';
+import { tokenSettings } from './tokens/settings.js';
+import { validationSettings } from './validation/settings.js';
+
+/** Every setting the product reads. Each capability contributes its own list. */
+export const settingsCatalogue: SettingsCatalogue = [
+  ...platformSettings,
+  ...identitySettings,
+  ...tokenSettings,
+  ...validationSettings,
+];
