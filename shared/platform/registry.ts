@@ -15,7 +15,7 @@ import { configurationProblem, errorResponse, problemResponse } from './problem.
 import type { Capability, ReadyRuntime, Runtime } from './runtime.js';
 import { app } from './sdk.js';
 import { platformSettings } from './settings.js';
-import { defaultOf, settingsReader } from './settings-reader.js';
+import { defaultOf, type Env, settingsReader } from './settings-reader.js';
 
 /**
  * Registers every function with `@azure/functions` and records its definition, so the local host
@@ -102,7 +102,7 @@ export type HttpFunctionOptions<R extends Runtime<object> = Runtime<object>> = H
 export const DEFAULT_MAX_BODY_BYTES = Number(defaultOf(platformSettings, 'Http__MaxRequestBodyBytes'));
 
 /** `Http__MaxRequestBodyBytes`, or the default when unset or not a positive integer. */
-export function maxBodyBytesSetting(env: Record<string, string | undefined> = process.env): number {
+export function maxBodyBytesSetting(env: Env = process.env): number {
   return settingsReader(env, platformSettings).int('Http__MaxRequestBodyBytes', { min: 1 });
 }
 

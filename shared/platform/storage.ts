@@ -3,6 +3,8 @@ import { TableClient, TableServiceClient } from '@azure/data-tables';
 import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { AppError } from './errors.js';
+import { STORAGE_TABLES, type StorageTableName } from './resources.js';
+import type { Env } from './settings-reader.js';
 
 /**
  * The storage connection named `AzureWebJobsStorage`, read the way the Functions host reads it:
@@ -12,8 +14,6 @@ import { AppError } from './errors.js';
 export type StorageConnection =
   | { kind: 'connectionString'; connectionString: string }
   | { kind: 'identity'; blobUrl: string; tableUrl: string; queueUrl: string; credential: TokenCredential };
-
-type Env = Record<string, string | undefined>;
 
 const PREFIX = 'AzureWebJobsStorage';
 
@@ -60,7 +60,10 @@ export function tableServiceClient(env: Env = process.env): TableServiceClient {
   return new TableServiceClient(connection.tableUrl, connection.credential);
 }
 
-export function tableClient(tableName: string, env: Env = process.env): TableClient {
+/** A client for one of the product's tables (resources.ts declares them, and the Bicep creates them). */
+export function tableClient(tableName: StorageTableName, env: Env = process.env): TableClient {
+  if (!(STORAGE_TABLES as readonly string[]).includes(tableName))
+    throw new AppError('internal', `Table "${tableName}" is not one of the product's tables (resources.ts).`);
   const connection = requireConnection(env);
   if (connection.kind === 'connectionString') {
     const url = /TableEndpoint=([^;]+)/i.exec(connection.connectionString)?.[1] ?? '';

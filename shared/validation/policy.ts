@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { ConfigurationError } from '../platform/errors.js';
+import { type Env, settingsReader } from '../platform/settings-reader.js';
+import { POLICY_DEFAULTS } from './policy-defaults.js';
+import { validationSettings } from './settings.js';
 
 /**
  * Validation policies: what a token must look like to pass `/api/validate/{policy}`. Policies come
@@ -25,6 +28,7 @@ export const ALGORITHMS = [
 export type Algorithm = (typeof ALGORITHMS)[number];
 
 export const MAX_CLOCK_SKEW_SECONDS = 300;
+
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/;
 
 const guid = z.string().regex(GUID, 'must be a tenant GUID');
@@ -59,7 +63,7 @@ export const policySchema = z
     versions: z
       .array(z.enum(['1.0', '2.0']))
       .min(1)
-      .default(['1.0', '2.0']),
+      .default(POLICY_DEFAULTS.versions),
     /** Authority host for discovery, e.g. `https://login.microsoftonline.com/`. */
     instance: template.optional(),
     /** Discovery URL templates per version; `{tenantid}` is replaced by the token's tenant (or `common`). */
@@ -68,15 +72,20 @@ export const policySchema = z
     issuers: z.strictObject({ v1: nonEmpty.optional(), v2: nonEmpty.optional() }).default({}),
     audiences: z.array(nonEmpty).min(1),
     allowedClientIds: z.array(nonEmpty).default([]),
-    requireCertificateCredential: z.boolean().default(false),
+    requireCertificateCredential: z.boolean().default(POLICY_DEFAULTS.requireCertificateCredential),
     requiredScopes: z.array(nonEmpty).default([]),
     requiredRoles: z.array(nonEmpty).default([]),
-    rolesMatch: z.enum(['all', 'any']).default('all'),
+    rolesMatch: z.enum(['all', 'any']).default(POLICY_DEFAULTS.rolesMatch),
     requiredClaims: z.array(requiredClaim).default([]),
-    tokenKind: z.enum(['app', 'user', 'either']).default('either'),
-    clockSkewSeconds: z.number().int().min(0).max(MAX_CLOCK_SKEW_SECONDS).default(60),
-    algorithms: z.array(z.enum(ALGORITHMS)).min(1).default(['RS256', 'PS256']),
-    maxTokenBytes: z.number().int().min(512).max(65536).default(16384),
+    tokenKind: z.enum(['app', 'user', 'either']).default(POLICY_DEFAULTS.tokenKind),
+    clockSkewSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_CLOCK_SKEW_SECONDS)
+      .default(POLICY_DEFAULTS.clockSkewSeconds),
+    algorithms: z.array(z.enum(ALGORITHMS)).min(1).default(POLICY_DEFAULTS.algorithms),
+    maxTokenBytes: z.number().int().min(512).max(65536).default(POLICY_DEFAULTS.maxTokenBytes),
     maxTokenAgeSeconds: z.number().int().positive().optional(),
     requireExp: z.boolean().default(true),
     requireNbf: z.boolean().default(true),
@@ -106,54 +115,36 @@ export const policySchema = z
 export type Policy = z.output<typeof policySchema> & { name: string };
 export type PolicyInput = z.input<typeof policySchema>;
 
-type Env = Record<string, string | undefined>;
-
-const list = (value: string | undefined): string[] =>
-  (value ?? '')
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item.length > 0);
-
-function numberSetting(env: Env, name: string, problems: string[]): number | undefined {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return undefined;
-  const parsed = Number(raw);
-  if (!Number.isFinite(parsed)) {
-    problems.push(`${name}: must be a number`);
-    return undefined;
-  }
-  return parsed;
-}
-
-/** The flat `default` policy, or undefined when none of its settings is set. */
+/**
+ * The flat `default` policy, or undefined when neither of its two required settings is set.
+ * Unset optional settings read as their catalogue defaults, which are POLICY_DEFAULTS.
+ */
 function flatDefault(env: Env, problems: string[]): Record<string, unknown> | undefined {
-  if (!env.Validation__TenantId && !env.Validation__Audiences) return undefined;
-  const tenant = (env.Validation__TenantId ?? '').trim();
+  const settings = settingsReader(env, validationSettings);
+  if (!settings.string('Validation__TenantId') && !settings.string('Validation__Audiences')) return undefined;
+  const tenant = settings.string('Validation__TenantId') ?? '';
   const out: Record<string, unknown> = {
-    tenants: tenant.toLowerCase() === 'any' ? 'any' : list(tenant),
-    audiences: list(env.Validation__Audiences),
+    tenants: tenant.toLowerCase() === 'any' ? 'any' : settings.list('Validation__TenantId'),
+    audiences: settings.list('Validation__Audiences'),
+    versions: settings.list('Validation__TokenVersions'),
+    algorithms: settings.list('Validation__Algorithms'),
+    rolesMatch: settings.string('Validation__RolesMatch'),
+    tokenKind: settings.string('Validation__TokenKind'),
+    requireCertificateCredential: settings.bool('Validation__RequireCertificateCredential'),
+    clockSkewSeconds: settings.seconds('Validation__ClockSkewSeconds'),
+    maxTokenBytes: settings.int('Validation__MaxTokenBytes'),
   };
   const optionalLists: Array<[string, string]> = [
     ['Validation__AllowedTenants', 'allowedTenants'],
     ['Validation__AllowedClientIds', 'allowedClientIds'],
     ['Validation__RequiredScopes', 'requiredScopes'],
     ['Validation__RequiredRoles', 'requiredRoles'],
-    ['Validation__TokenVersions', 'versions'],
-    ['Validation__Algorithms', 'algorithms'],
   ];
-  for (const [setting, key] of optionalLists) if (env[setting]) out[key] = list(env[setting]);
-  if (env.Validation__RolesMatch) out.rolesMatch = env.Validation__RolesMatch.trim();
-  if (env.Validation__TokenKind) out.tokenKind = env.Validation__TokenKind.trim();
-  const cert = env.Validation__RequireCertificateCredential?.trim().toLowerCase();
-  if (cert) {
-    if (cert !== 'true' && cert !== 'false')
-      problems.push('Validation__RequireCertificateCredential: must be true or false');
-    out.requireCertificateCredential = cert === 'true';
+  for (const [setting, key] of optionalLists) {
+    const values = settings.list(setting);
+    if (values.length > 0) out[key] = values;
   }
-  const skew = numberSetting(env, 'Validation__ClockSkewSeconds', problems);
-  if (skew !== undefined) out.clockSkewSeconds = skew;
-  const size = numberSetting(env, 'Validation__MaxTokenBytes', problems);
-  if (size !== undefined) out.maxTokenBytes = size;
+  problems.push(...settings.problems);
   return out;
 }
 

@@ -1,4 +1,5 @@
 import type { SettingsCatalogue } from '../platform/settings-reader.js';
+import { POLICY_DEFAULTS } from './policy-defaults.js';
 
 /** Every app setting the validation capability reads (policies, key sets, caches, revocation, usage). */
 export const validationSettings: SettingsCatalogue = [
@@ -50,26 +51,26 @@ export const validationSettings: SettingsCatalogue = [
   {
     name: 'Validation__RolesMatch',
     description: 'Flat `default` policy: `all` or `any` of the required roles.',
-    default: 'all',
+    default: POLICY_DEFAULTS.rolesMatch,
     deploy: 'optional',
   },
   {
     name: 'Validation__RequireCertificateCredential',
     description:
       'Flat `default` policy: `true` to accept only clients that authenticated with a certificate (`azpacr`/`appidacr` = 2).',
-    default: 'false',
+    default: String(POLICY_DEFAULTS.requireCertificateCredential),
     deploy: 'optional',
   },
   {
     name: 'Validation__TokenKind',
     description: 'Flat `default` policy: `app`, `user` or `either`.',
-    default: 'either',
+    default: POLICY_DEFAULTS.tokenKind,
     deploy: 'optional',
   },
   {
     name: 'Validation__TokenVersions',
     description: 'Flat `default` policy: accepted token versions, comma-separated (`1.0`, `2.0`).',
-    default: '1.0,2.0',
+    default: POLICY_DEFAULTS.versions.join(','),
     deploy: 'optional',
   },
   {
@@ -81,19 +82,19 @@ export const validationSettings: SettingsCatalogue = [
   {
     name: 'Validation__ClockSkewSeconds',
     description: 'Flat `default` policy: allowed clock skew for `exp`/`nbf`/`iat`; capped at 300.',
-    default: '60',
+    default: String(POLICY_DEFAULTS.clockSkewSeconds),
     deploy: 'optional',
   },
   {
     name: 'Validation__Algorithms',
     description: 'Flat `default` policy: accepted JWS algorithms, comma-separated.',
-    default: 'RS256,PS256',
+    default: POLICY_DEFAULTS.algorithms.join(','),
     deploy: 'optional',
   },
   {
     name: 'Validation__MaxTokenBytes',
     description: 'Flat `default` policy: largest accepted token, in bytes.',
-    default: '16384',
+    default: String(POLICY_DEFAULTS.maxTokenBytes),
     deploy: 'optional',
   },
   {

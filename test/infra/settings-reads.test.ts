@@ -33,12 +33,31 @@ describe('settings the code reads', () => {
       'const b = env?.Made__Up__Setting;',
       "const c = env['Another_Unknown'];",
       'const d = environment.Not_A_Read;',
+      "const e = settings.seconds('Validation__KeyRefreshSeconds');",
+      "const f = settings.int(\n  'Reader__Unknown__Int', { max: 3 });",
+      "const g = reader.bool('Reader__Unknown__Bool') && reader.list('Reader_List') && x.string('Reader_String');",
+      "const h = defaultOf(tokenSettings, 'Default__Unknown');",
+      "const i = 'Not__A__Read'.trim();",
     ].join('\n');
     expect(envReads(source).sort()).toEqual([
       'Another_Unknown',
+      'Default__Unknown',
       'Made__Up__Setting',
+      'Reader_List',
+      'Reader_String',
+      'Reader__Unknown__Bool',
+      'Reader__Unknown__Int',
       'Tokens__CertificateRefreshSeconds',
+      'Validation__KeyRefreshSeconds',
     ]);
-    expect(uncatalogued(envReads(source)).sort()).toEqual(['Another_Unknown', 'Made__Up__Setting']);
+    expect(uncatalogued(envReads(source)).sort()).toEqual([
+      'Another_Unknown',
+      'Default__Unknown',
+      'Made__Up__Setting',
+      'Reader_List',
+      'Reader_String',
+      'Reader__Unknown__Bool',
+      'Reader__Unknown__Int',
+    ]);
   });
 });

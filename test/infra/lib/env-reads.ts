@@ -3,7 +3,8 @@ import { join } from 'node:path';
 
 /**
  * App settings the product code reads by literal name: `env.Name`, `env?.Name`, `process.env.Name`,
- * `env['Name']`. Names built at run time (`Clients__${name}__…`) are the catalogue's placeholder
+ * `env['Name']`, and the settings reader's typed reads (`settings.int('Name')`, `.seconds`, `.bool`,
+ * `.list`, `.string`, `defaultOf(specs, 'Name')`). Names built at run time (`Clients__${name}__…`) are the catalogue's placeholder
  * families and cannot be found this way; every literal one can.
  */
 export function envReads(source: string): string[] {
@@ -12,6 +13,11 @@ export function envReads(source: string): string[] {
     /\benv\??\.([A-Za-z_][A-Za-z0-9_]*)|\benv\[\s*['"]([A-Za-z_][A-Za-z0-9_]*)['"]\s*\]/g,
   )) {
     names.add((match[1] ?? match[2]) as string);
+  }
+  for (const match of source.matchAll(
+    /(?:\.(?:int|seconds|bool|list|string)|\bdefaultOf\([^,()]+,)\(?\s*['"`]([A-Za-z_][A-Za-z0-9_]*)['"`]/g,
+  )) {
+    names.add(match[1] as string);
   }
   return [...names];
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { safeTableKey } from '../../../shared/platform/storage.js';
+import type { StorageTableName } from '../../../shared/platform/resources.js';
+import { safeTableKey, tableClient } from '../../../shared/platform/storage.js';
 
 describe('table keys', () => {
   it('keeps plain values and encodes anything Table storage refuses', () => {
@@ -16,5 +17,13 @@ describe('table keys', () => {
     expect(key).toMatch(/^sha256-[A-Za-z0-9_-]{43}$/);
     expect(safeTableKey(long)).toBe(key);
     expect(safeTableKey(`${long}!`)).not.toBe(key);
+  });
+});
+
+describe('tableClient', () => {
+  const env = { AzureWebJobsStorage: 'UseDevelopmentStorage=true' };
+  it('opens the tables resources.ts declares, and no other', () => {
+    expect(tableClient('audit', env).tableName).toBe('audit');
+    expect(() => tableClient('auditx' as StorageTableName, env)).toThrow(/not one of the product's tables/);
   });
 });
