@@ -15,7 +15,7 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** A caller's value, named in an error without serialising it whole (it may be huge or deeply nested). */
-const describe = (value: unknown) =>
+const describeValue = (value: unknown) =>
   typeof value === 'string' ? JSON.stringify(value.slice(0, 32)) : `of type ${typeof value}`;
 
 const EVENT_GRID_FIELDS = ['id', 'eventType', 'subject', 'eventTime', 'dataVersion'] as const;
@@ -34,7 +34,7 @@ function eventProblem(event: unknown): string | undefined {
   if (!isObject(event)) return 'is not a JSON object';
   if ('specversion' in event) {
     if (event.specversion !== '1.0') {
-      return `has specversion ${describe(event.specversion)}; only CloudEvents "1.0" is accepted`;
+      return `has specversion ${describeValue(event.specversion)}; only CloudEvents "1.0" is accepted`;
     }
     const missing = CLOUD_EVENT_FIELDS.filter((k) => typeof event[k] !== 'string');
     if (missing.length > 0) return `is a CloudEvent without string ${missing.join(', ')}`;
