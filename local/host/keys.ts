@@ -1,4 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { AuthLevel } from '../../shared/platform/registry.js';
 
 /**
@@ -63,4 +64,25 @@ export function isSystemKey(name: string, presented: string | undefined, keys: H
   return (
     same(presented, keys.master) || (keys.system[name] !== undefined && same(presented, keys.system[name]))
   );
+}
+
+/** What a surface needs: a key for a function's auth level, or an extension's system key. */
+export type KeyRequirement = { authLevel: AuthLevel; functionName: string } | { systemKey: string };
+
+/** The key a caller presented: the `x-functions-key` header, else the `code` query parameter. */
+export function presentedKey(headers: IncomingHttpHeaders, url: URL): string | undefined {
+  return headers['x-functions-key']?.toString() ?? url.searchParams.get('code') ?? undefined;
+}
+
+/** The one key check every surface of the host makes before it runs anything. */
+export function hasKey(
+  requirement: KeyRequirement,
+  headers: IncomingHttpHeaders,
+  url: URL,
+  keys: HostKeys,
+): boolean {
+  const presented = presentedKey(headers, url);
+  return 'systemKey' in requirement
+    ? isSystemKey(requirement.systemKey, presented, keys)
+    : isAuthorized(requirement.authLevel, requirement.functionName, presented, keys);
 }

@@ -1,5 +1,7 @@
+import type { ServerResponse } from 'node:http';
 import type { Cookie, HttpResponseInit } from '@azure/functions';
 import { serialize as serializeCookie } from 'cookie';
+import { problemResponse, titleFor } from '../../shared/platform/problem.js';
 import { HttpResponse } from '../../shared/platform/sdk.js';
 
 /** What the host writes to the socket for a function's HTTP result. */
@@ -108,4 +110,29 @@ export async function toWireResponse(
   }
   const response = init instanceof HttpResponse ? init : new HttpResponse(init);
   return wire(response.status, response.headers, response.cookies, Buffer.from(await response.arrayBuffer()));
+}
+
+/**
+ * Writes a function's result, or the host's own answer, to the socket. The body is fully buffered,
+ * so it goes out with Content-Length, as the Functions host sends buffered responses, rather than
+ * chunked transfer encoding.
+ */
+export async function writeResponse(
+  res: ServerResponse,
+  result: HttpResponseInit | HttpResponse | undefined,
+): Promise<void> {
+  const { status, headers, body } = await toWireResponse(result);
+  if (status !== 204 && status !== 304) headers['content-length'] = String(body.length);
+  res.writeHead(status, headers);
+  res.end(body);
+}
+
+/** The host's own errors: RFC 9457 problem details, built by the product's `problemResponse`. */
+export function sendProblem(
+  res: ServerResponse,
+  status: number,
+  detail: string,
+  headers: Record<string, string> = {},
+): Promise<void> {
+  return writeResponse(res, problemResponse({ title: titleFor(status), status, detail }, headers));
 }

@@ -87,6 +87,22 @@ describe('HTTP functions', () => {
     expect((await fetch(`${base}/not-the-prefix`)).status).toBe(404);
   });
 
+  it("answers the host's own errors as RFC 9457 problem details with Content-Length", async () => {
+    const response = await fetch(`${base}/api/nothing-here`);
+    expect(response.status).toBe(404);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(response.headers.get('transfer-encoding')).toBeNull();
+    const text = await response.text();
+    expect(Number(response.headers.get('content-length'))).toBe(Buffer.byteLength(text));
+    expect(JSON.parse(text)).toEqual({
+      type: 'about:blank',
+      title: 'Not Found',
+      status: 404,
+      detail: 'No function matches this route.',
+    });
+  });
+
   it('enforces function and admin auth levels with header or code keys', async () => {
     expect((await fetch(`${base}/api/echo`)).status).toBe(401);
     expect((await fetch(`${base}/api/echo`, withKey('wrong'))).status).toBe(401);
@@ -193,6 +209,28 @@ describe('admin run of an Event Grid function', () => {
     }
     expect(seen.events.length).toBe(before + 1);
   });
+
+  it('answers 400, not 500, to input nested deeper than JSON.stringify can go', async () => {
+    const deepArray = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+    const deepObject = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+    const run = (body: string) =>
+      fetch(`${base}/admin/functions/onEvent`, {
+        method: 'POST',
+        headers: { 'x-functions-key': masterKey, 'content-type': 'application/json' },
+        body,
+      });
+    for (const depth of [2_000, 5_000, 20_000]) {
+      for (const input of [deepArray(depth), deepObject(Math.floor(depth / 3))]) {
+        const response = await run(`{"input":${input}}`);
+        expect(response.status, `depth ${depth}`).toBe(400);
+        expect(response.headers.get('content-type')).toBe('application/problem+json');
+        // The same value as JSON text in a string is parsed, and refused the same way.
+        expect((await run(JSON.stringify({ input }))).status, `text, depth ${depth}`).toBe(400);
+      }
+    }
+    const logged = logs.join('\n');
+    expect(logged).not.toContain('Maximum call stack size exceeded');
+  });
 });
 
 describe('Event Grid webhook', () => {
@@ -236,6 +274,24 @@ describe('Event Grid webhook', () => {
       'c',
       'd',
     ]);
+  });
+
+  it('refuses CloudEvents other than 1.0 and events with an empty id (400), delivering none of the batch', async () => {
+    const before = seen.events.length;
+    const url = stack.host.eventGridUrl('onEvent');
+    const cloud = { specversion: '1.0', id: 'ce-v', source: '/demo', type: 'Demo.Cloud', subject: 'v' };
+    for (const bad of [
+      { ...cloud, specversion: '2.0' },
+      { ...cloud, specversion: '0.1' },
+      { ...cloud, id: '' },
+      { ...gridEvent('empty-id'), id: '' },
+    ]) {
+      const response = await post(url, 'Notification', JSON.stringify([cloud, bad]));
+      expect(response.status, JSON.stringify(bad)).toBe(400);
+      expect(response.headers.get('content-type')).toBe('application/problem+json');
+      expect(((await response.json()) as { detail: string }).detail).toMatch(/^Event 1\b/);
+    }
+    expect(seen.events.length).toBe(before);
   });
 
   it('answers 500 when any event of a batch fails, so the sender retries the batch', async () => {

@@ -44,4 +44,37 @@ describe('Event Grid webhook parsing', () => {
     expect(result.kind).toBe('invalid');
     if (result.kind === 'invalid') expect(result.detail).toContain(detail);
   });
+
+  it.each([
+    ['specversion 2.0', { ...cloudEvent, specversion: '2.0' }, 'specversion'],
+    ['specversion 0.1', { ...cloudEvent, specversion: '0.1' }, 'specversion'],
+    ['specversion 1', { ...cloudEvent, specversion: 1 }, 'specversion'],
+    ['an empty CloudEvents id', { ...cloudEvent, id: '' }, 'id'],
+    ['an empty Event Grid id', { ...gridEvent, id: '' }, 'id'],
+    [
+      'specversion 2.0 on an otherwise valid Event Grid schema event',
+      { ...gridEvent, specversion: '2.0' },
+      'specversion',
+    ],
+  ])('rejects an event with %s, naming the attribute', (_, event, attribute) => {
+    for (const body of [JSON.stringify(event), JSON.stringify([cloudEvent, event])]) {
+      const result = parseEventGridRequest('Notification', body);
+      expect(result.kind).toBe('invalid');
+      if (result.kind === 'invalid') {
+        expect(result.detail).toMatch(/^Event [01]\b/);
+        expect(result.detail).toContain(attribute);
+      }
+    }
+  });
+
+  it('names a deeply nested specversion without serialising it', () => {
+    const depth = 10_000;
+    const body = `{"specversion":${'['.repeat(depth)}${']'.repeat(depth)},"id":"1","source":"/s","type":"t"}`;
+    const result = parseEventGridRequest('Notification', body);
+    expect(result).toEqual({
+      kind: 'invalid',
+      status: 400,
+      detail: 'Event 0 has specversion of type object; only CloudEvents "1.0" is accepted.',
+    });
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { generateKeys, isAuthorized, isSystemKey } from '../../../local/host/keys.js';
+import { generateKeys, hasKey, isAuthorized, isSystemKey, presentedKey } from '../../../local/host/keys.js';
 
 const keys = {
   master: 'master-key',
@@ -46,5 +46,22 @@ describe('function keys', () => {
     expect(a.master).not.toBe(b.master);
     expect(a.master.length).toBeGreaterThanOrEqual(40);
     expect(a.system.eventgrid_extension).toBeTruthy();
+  });
+
+  it('reads the key from x-functions-key, else from the code query parameter', () => {
+    const url = new URL('http://h/api/token?code=host-key');
+    expect(presentedKey({ 'x-functions-key': 'token-key' }, url)).toBe('token-key');
+    expect(presentedKey({}, url)).toBe('host-key');
+    expect(presentedKey({}, new URL('http://h/api/token'))).toBeUndefined();
+  });
+
+  it('checks one requirement per surface: an auth level or a system key', () => {
+    const url = (code: string) => new URL(`http://h/x?code=${code}`);
+    const tokenFunction = { authLevel: 'function', functionName: 'token' } as const;
+    expect(hasKey(tokenFunction, {}, url('token-key'), keys)).toBe(true);
+    expect(hasKey(tokenFunction, { 'x-functions-key': 'wrong' }, url('token-key'), keys)).toBe(false);
+    expect(hasKey({ authLevel: 'admin', functionName: 'token' }, {}, url('host-key'), keys)).toBe(false);
+    expect(hasKey({ systemKey: 'eventgrid_extension' }, {}, url('eg-key'), keys)).toBe(true);
+    expect(hasKey({ systemKey: 'eventgrid_extension' }, {}, url('token-key'), keys)).toBe(false);
   });
 });
