@@ -18,7 +18,8 @@ export interface VerifierOptions {
   clock: () => number;
   /** Authority for policies without their own `instance`. */
   defaultInstance?: string;
-  cache?: { maxEntries: number; maxBytes: number };
+  /** The verified-token cache's bounds (`Validation__Cache__*`); 0 entries turns it off. */
+  cache: { maxEntries: number; maxBytes: number };
   /** Bad-signature cache: small, 10 min (a bad signature never becomes good for the same kid). */
   negativeCache?: { maxEntries: number; ttlMs: number };
 }
@@ -100,7 +101,7 @@ export class Verifier {
 
   constructor(options: VerifierOptions) {
     this.#options = options;
-    const cache = options.cache ?? { maxEntries: 10_000, maxBytes: 16 * 1024 * 1024 };
+    const { cache } = options;
     this.#cache = cache.maxEntries > 0 ? new BoundedLru({ ...cache, clock: options.clock }) : undefined;
     const negative = options.negativeCache ?? { maxEntries: 1000, ttlMs: 600_000 };
     this.#negativeTtlMs = negative.ttlMs;

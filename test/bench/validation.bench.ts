@@ -3,9 +3,6 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFetchJson } from '../../shared/validation/http-json.js';
-import { KeySetRegistry } from '../../shared/validation/keys.js';
-import { Verifier } from '../../shared/validation/verifier.js';
 import {
   API_CLIENT_ID,
   type FakeIdp,
@@ -15,7 +12,8 @@ import {
   type SigningPair,
   startFakeIdp,
   TENANT,
-} from '../unit/validation/fake-idp.js';
+} from '../helpers/fake-idp.js';
+import { testVerifier } from '../helpers/verifier.js';
 import { type BenchServer, startBenchServer } from './host.js';
 import { type LoadResult, runLoad } from './load.js';
 
@@ -48,14 +46,7 @@ const report = (line: string) => {
 };
 
 function newVerifier(maxEntries: number, maxBytes = 16 * 1024 * 1024) {
-  const keySets = new KeySetRegistry({
-    fetchJson: createFetchJson(),
-    clock: Date.now,
-    refreshMs: 43_200_000,
-    unknownKidRefreshMs: 300_000,
-    lastKnownGoodMs: 86_400_000,
-  });
-  return new Verifier({ keySets, clock: Date.now, cache: { maxEntries, maxBytes } });
+  return testVerifier(Date.now, { maxEntries, maxBytes });
 }
 
 /** Runs `fns` in alternating 250 ms slices (so machine noise hits all alike); ops/s for each. */

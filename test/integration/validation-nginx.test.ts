@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startStack } from '../../local/stack.js';
-import { freePort } from '../helpers/ports.js';
 import {
   CLIENT_ID,
   type FakeIdp,
@@ -16,7 +15,8 @@ import {
   type SigningPair,
   startFakeIdp,
   userClaims,
-} from '../unit/validation/fake-idp.js';
+} from '../helpers/fake-idp.js';
+import { freePort } from '../helpers/ports.js';
 
 /**
  * nginx `auth_request` for real (Debian's nginx, installed by .ci/run): client -> nginx ->

@@ -2,9 +2,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startStack } from '../../local/stack.js';
 import { ValidationFailure } from '../../shared/validation/errors.js';
-import { createFetchJson } from '../../shared/validation/http-json.js';
-import { KeySetRegistry } from '../../shared/validation/keys.js';
-import { Verifier } from '../../shared/validation/verifier.js';
 import {
   type FakeIdp,
   makePolicy,
@@ -12,7 +9,8 @@ import {
   newKey,
   type SigningPair,
   startFakeIdp,
-} from '../unit/validation/fake-idp.js';
+} from '../helpers/fake-idp.js';
+import { testVerifier } from '../helpers/verifier.js';
 import { type Attack, buildCorpus, corpusPolicies } from './corpus.js';
 
 /**
@@ -72,16 +70,7 @@ describe('RFC 8725 attack corpus', () => {
 
   it('every attack is refused by the verifier with 400/401/403', async () => {
     const policies = corpusPolicies(idp);
-    const verifier = new Verifier({
-      keySets: new KeySetRegistry({
-        fetchJson: createFetchJson(),
-        clock: Date.now,
-        refreshMs: 43_200_000,
-        unknownKidRefreshMs: 300_000,
-        lastKnownGoodMs: 86_400_000,
-      }),
-      clock: Date.now,
-    });
+    const verifier = testVerifier(Date.now);
     const outcomes: string[] = [];
     for (const attack of corpus) {
       const error = await verifier.verify(attack.token, policies.get(attack.policy) ?? makePolicy(idp)).then(

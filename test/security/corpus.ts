@@ -13,7 +13,7 @@ import {
   type SigningPair,
   TENANT,
   userClaims,
-} from '../unit/validation/fake-idp.js';
+} from '../helpers/fake-idp.js';
 
 /**
  * The RFC 8725 attack corpus: crafted tokens that must each be refused with 400/401/403, never

@@ -12,7 +12,7 @@ import {
   rawSign,
   type SigningPair,
   startFakeIdp,
-} from '../unit/validation/fake-idp.js';
+} from '../helpers/fake-idp.js';
 
 /**
  * Fuzz: 10,000+ random and mutated inputs straight into the registered /api/validate handler (the

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFetchJson } from '../../../shared/validation/http-json.js';
 import { IssuerKeySet } from '../../../shared/validation/keys.js';
-import { type FakeIdp, newKey, type SigningPair, startFakeIdp, TENANT } from './fake-idp.js';
+import { type FakeIdp, newKey, type SigningPair, startFakeIdp, TENANT } from '../../helpers/fake-idp.js';
 
 let idp: FakeIdp;
 let k1: SigningPair;

@@ -1,13 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFetchJson } from '../../../shared/validation/http-json.js';
-import { KeySetRegistry } from '../../../shared/validation/keys.js';
 import type { PolicyInput } from '../../../shared/validation/policy.js';
 import type { TokenSource } from '../../../shared/validation/request.js';
 import { headerSafe } from '../../../shared/validation/responses.js';
 import { Denylist, memoryDenylistStore } from '../../../shared/validation/revocation.js';
 import { ValidationService } from '../../../shared/validation/service.js';
 import { aggregateUsage, type UsageRecord, UsageRecorder } from '../../../shared/validation/usage.js';
-import { Verifier } from '../../../shared/validation/verifier.js';
 import {
   CLIENT_ID,
   type FakeIdp,
@@ -18,7 +15,8 @@ import {
   startFakeIdp,
   TENANT,
   userClaims,
-} from './fake-idp.js';
+} from '../../helpers/fake-idp.js';
+import { testVerifier } from '../../helpers/verifier.js';
 
 let idp: FakeIdp;
 let key: SigningPair;
@@ -27,13 +25,6 @@ const clock = () => now;
 const written: UsageRecord[][] = [];
 
 function service(overrides: Partial<PolicyInput> = {}, callerPolicy?: string) {
-  const keySets = new KeySetRegistry({
-    fetchJson: createFetchJson(),
-    clock,
-    refreshMs: 43_200_000,
-    unknownKidRefreshMs: 300_000,
-    lastKnownGoodMs: 86_400_000,
-  });
   const store = memoryDenylistStore();
   const usage = new UsageRecorder({
     store: { write: async (_i, records) => void written.push(records), read: async () => [] },
@@ -63,7 +54,7 @@ function service(overrides: Partial<PolicyInput> = {}, callerPolicy?: string) {
           ),
         ],
       ]),
-      verifier: new Verifier({ keySets, clock }),
+      verifier: testVerifier(clock),
       denylist: new Denylist({ store, clock, refreshMs: 10_000 }),
       usage,
       clock,

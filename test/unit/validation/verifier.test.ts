@@ -1,10 +1,7 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ValidationFailure } from '../../../shared/validation/errors.js';
-import { createFetchJson } from '../../../shared/validation/http-json.js';
-import { KeySetRegistry } from '../../../shared/validation/keys.js';
 import type { PolicyInput } from '../../../shared/validation/policy.js';
-import { Verifier } from '../../../shared/validation/verifier.js';
 import {
   API_CLIENT_ID,
   APP_ID_URI,
@@ -19,7 +16,8 @@ import {
   startFakeIdp,
   TENANT,
   userClaims,
-} from './fake-idp.js';
+} from '../../helpers/fake-idp.js';
+import { testVerifier } from '../../helpers/verifier.js';
 
 let idp: FakeIdp;
 let key: SigningPair;
@@ -29,14 +27,7 @@ const clock = () => nowMs;
 const nowSeconds = () => Math.floor(nowMs / 1000);
 
 function verifier(cache = true) {
-  const keySets = new KeySetRegistry({
-    fetchJson: createFetchJson(),
-    clock,
-    refreshMs: 43_200_000,
-    unknownKidRefreshMs: 300_000,
-    lastKnownGoodMs: 86_400_000,
-  });
-  return new Verifier({ keySets, clock, cache: { maxEntries: cache ? 100 : 0, maxBytes: 1_000_000 } });
+  return testVerifier(clock, { maxEntries: cache ? 100 : 0, maxBytes: 1_000_000 });
 }
 
 beforeAll(async () => {

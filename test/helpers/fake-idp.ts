@@ -2,7 +2,7 @@ import { KeyObject, sign as nodeSign } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type CryptoKey, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
-import { type Policy, type PolicyInput, policySchema } from '../../../shared/validation/policy.js';
+import { type Policy, type PolicyInput, policySchema } from '../../shared/validation/policy.js';
 
 /**
  * A tiny in-process OIDC discovery + JWKS server for unit tests (Entra-shaped paths:
