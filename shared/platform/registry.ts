@@ -187,24 +187,50 @@ export function registerHttp<R extends Runtime<object>>(
   return definition;
 }
 
-export function registerTimer(
+/** The ready runtime for a trigger that cannot answer 503: not configured is a failed invocation. */
+function runtimeOrThrow<R extends Runtime<object>>(
+  capability: Capability<R>,
+  consequence: string,
+): ReadyRuntime<R> {
+  const runtime = capability.runtime();
+  if (!runtime.ok)
+    throw new Error(`${capability.name} is not configured (${runtime.problems.join('; ')}); ${consequence}`);
+  return runtime as ReadyRuntime<R>;
+}
+
+export type TimerFunctionOptions<R extends Runtime<object> = Runtime<object>> = {
+  schedule: string;
+  runOnStartup?: boolean;
+} & (
+  | { capability?: undefined; handler: TimerFunctionHandler }
+  | {
+      capability: Capability<R>;
+      handler: (timer: Timer, context: InvocationContext, runtime: ReadyRuntime<R>) => Promise<void> | void;
+    }
+);
+
+/** A timer function. When its capability is not configured the run fails and is logged (timers do not retry). */
+export function registerTimer<R extends Runtime<object>>(
   name: string,
-  options: { schedule: string; runOnStartup?: boolean; handler: TimerFunctionHandler },
+  options: TimerFunctionOptions<R>,
 ): TimerDefinition {
+  let handler = options.handler as TimerFunctionHandler;
+  if (options.capability) {
+    const { capability, handler: handle } = options;
+    start(capability);
+    handler = (timer, context) =>
+      handle(timer, context, runtimeOrThrow(capability, 'the next scheduled run tries again.'));
+  }
   const definition: TimerDefinition = {
     kind: 'timer',
     name,
     schedule: options.schedule,
     runOnStartup: options.runOnStartup ?? false,
-    handler: options.handler,
+    handler,
   };
   record(definition);
   if (inFunctionsRuntime) {
-    app.timer(name, {
-      schedule: options.schedule,
-      runOnStartup: definition.runOnStartup,
-      handler: options.handler,
-    });
+    app.timer(name, { schedule: options.schedule, runOnStartup: definition.runOnStartup, handler });
   }
   return definition;
 }
@@ -231,15 +257,8 @@ export function registerEventGrid<R extends Runtime<object>>(
   if (options.capability) {
     const { capability, handler: handle } = options;
     start(capability);
-    handler = async (event, context) => {
-      const runtime = capability.runtime();
-      if (!runtime.ok) {
-        throw new Error(
-          `${capability.name} is not configured (${runtime.problems.join('; ')}); the event will be retried.`,
-        );
-      }
-      await handle(event, context, runtime as ReadyRuntime<R>);
-    };
+    handler = (event, context) =>
+      handle(event, context, runtimeOrThrow(capability, 'the event will be retried.'));
   }
   const definition: EventGridDefinition = { kind: 'eventGrid', name, handler };
   record(definition);

@@ -39,7 +39,7 @@ describe('settings the code reads', () => {
       "const h = defaultOf(tokenSettings, 'Default__Unknown');",
       "const i = 'Not__A__Read'.trim();",
     ].join('\n');
-    expect(envReads(source).sort()).toEqual([
+    const unknown = [
       'Another_Unknown',
       'Default__Unknown',
       'Made__Up__Setting',
@@ -47,17 +47,9 @@ describe('settings the code reads', () => {
       'Reader_String',
       'Reader__Unknown__Bool',
       'Reader__Unknown__Int',
-      'Tokens__CertificateRefreshSeconds',
-      'Validation__KeyRefreshSeconds',
-    ]);
-    expect(uncatalogued(envReads(source)).sort()).toEqual([
-      'Another_Unknown',
-      'Default__Unknown',
-      'Made__Up__Setting',
-      'Reader_List',
-      'Reader_String',
-      'Reader__Unknown__Bool',
-      'Reader__Unknown__Int',
-    ]);
+    ];
+    const catalogued = ['Tokens__CertificateRefreshSeconds', 'Validation__KeyRefreshSeconds'];
+    expect(envReads(source).sort()).toEqual([...unknown, ...catalogued].sort());
+    expect(uncatalogued(envReads(source)).sort()).toEqual(unknown);
   });
 });
