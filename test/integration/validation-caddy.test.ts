@@ -39,7 +39,7 @@ describeGatewayInterop({
   binary: CADDY,
   // Caddy's own answer when the check request cannot be made: the request stops there.
   untrustedValidatorStatus: 502,
-  start(binary, backends, caFile, dir) {
+  start(binary, backends, caFile, dir, options) {
     const site = substitute(GUIDE, [
       ['https://my-func.azurewebsites.net', backends.validatorUrl],
       // The run's CA issues server certificates for localhost and 127.0.0.1.
@@ -48,6 +48,6 @@ describeGatewayInterop({
       ['http://backend:8000', backends.upstreamUrl],
       ['<function-key>', backends.functionKey],
     ]);
-    return startGateway(caddyLaunch(binary, dir, site));
+    return startGateway(caddyLaunch(binary, dir, site), options);
   },
 });

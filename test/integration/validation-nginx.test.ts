@@ -58,7 +58,7 @@ describeGatewayInterop({
   binary: NGINX,
   // The guide's @agw_failed location: a validator nginx cannot verify is an unreachable one.
   untrustedValidatorStatus: 503,
-  start(binary, backends, caFile, dir) {
+  start(binary, backends, caFile, dir, options) {
     const server = substitute(GUIDE, [
       ['https://my-func.azurewebsites.net', backends.validatorUrl],
       // The run's CA issues server certificates for localhost and 127.0.0.1.
@@ -67,6 +67,6 @@ describeGatewayInterop({
       ['http://backend:8000', backends.upstreamUrl],
       ['<function-key>', backends.functionKey],
     ]);
-    return startGateway(nginxLaunch(binary, dir, server));
+    return startGateway(nginxLaunch(binary, dir, server), options);
   },
 });

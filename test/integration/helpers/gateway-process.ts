@@ -50,8 +50,7 @@ async function stopChild(child: ChildProcess): Promise<void> {
 
 type Attempt = { ok: true; gateway: RunningGateway } | { ok: false; portTaken: boolean; reason: string };
 
-async function attempt(launch: GatewayLaunch, timeoutMs: number): Promise<Attempt> {
-  const port = await freePort();
+async function attempt(launch: GatewayLaunch, port: number, timeoutMs: number): Promise<Attempt> {
   const { args, env } = launch.prepare(port);
   const child = spawn(launch.binary, args, { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env });
   let output = '';
@@ -87,14 +86,21 @@ async function attempt(launch: GatewayLaunch, timeoutMs: number): Promise<Attemp
   return { ok: false, portTaken: false, reason: `did not start within ${timeoutMs} ms: ${allOutput()}` };
 }
 
+export interface StartOptions {
+  /** Where ports come from (the retry test hands out a taken one first). */
+  nextPort?: () => Promise<number>;
+  attempts?: number;
+  timeoutMs?: number;
+}
+
 export async function startGateway(
   launch: GatewayLaunch,
-  attempts = 5,
-  timeoutMs = 15_000,
+  options: StartOptions = {},
 ): Promise<RunningGateway> {
+  const { nextPort = freePort, attempts = 5, timeoutMs = 15_000 } = options;
   let last = '';
   for (let i = 0; i < attempts; i += 1) {
-    const result = await attempt(launch, timeoutMs);
+    const result = await attempt(launch, await nextPort(), timeoutMs);
     if (result.ok) return result.gateway;
     last = result.reason;
     if (!result.portTaken) break;

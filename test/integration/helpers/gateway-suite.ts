@@ -1,13 +1,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureCa } from '../../../local/tls/ca.js';
+import { freePort } from '../../helpers/ports.js';
 import { CLIENT_ID, mint, newKey, userClaims } from '../../unit/validation/fake-idp.js';
 import { type GatewayBackends, startGatewayBackends } from './gateway-backends.js';
 import { findGatewayBinary, type GatewayBinarySpec } from './gateway-binary.js';
 import { SPOOFED_IDENTITY } from './gateway-config.js';
-import type { RunningGateway } from './gateway-process.js';
+import type { RunningGateway, StartOptions } from './gateway-process.js';
 
 /**
  * One interop suite for every real gateway running its shipped guide (docs/gateways/): the same
@@ -18,7 +20,13 @@ export interface GatewayUnderTest {
   title: string;
   binary: GatewayBinarySpec;
   /** Starts the gateway with the guide, trusting `caFile` for the validator's TLS, in `dir`. */
-  start(binaryPath: string, backends: GatewayBackends, caFile: string, dir: string): Promise<RunningGateway>;
+  start(
+    binaryPath: string,
+    backends: GatewayBackends,
+    caFile: string,
+    dir: string,
+    options?: StartOptions,
+  ): Promise<RunningGateway>;
   /** What the client gets when the validator's certificate is not trusted (the gateway's own error). */
   untrustedValidatorStatus: number;
 }
@@ -138,6 +146,33 @@ export function describeGatewayInterop(gateway: GatewayUnderTest): void {
         expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
       } finally {
         backends.idp.mode = 'ok';
+      }
+    });
+
+    it('starts on a new port when its first port is taken between freePort() and bind', async () => {
+      const squatter = createServer((socket) => socket.destroy());
+      await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+      const taken = (squatter.address() as AddressInfo).port;
+      const handedOut: number[] = [];
+      const otherDir = mkdtempSync(join(tmpdir(), `${gateway.binary.command}-retry-`));
+      let retried: RunningGateway | undefined;
+      try {
+        const nextPort = async () => {
+          const port = handedOut.length === 0 ? taken : await freePort();
+          handedOut.push(port);
+          return port;
+        };
+        retried = await gateway.start(binaryPath, backends, backends.caFile, otherDir, { nextPort });
+        expect(handedOut.length).toBe(2);
+        expect(retried.port).toBe(handedOut[1]);
+        const res = await fetch(`${retried.url}/orders/42`, {
+          headers: { authorization: `Bearer ${await token()}` },
+        });
+        expect(res.status).toBe(200);
+      } finally {
+        await retried?.stop();
+        await new Promise<void>((resolve) => squatter.close(() => resolve()));
+        rmSync(otherDir, { recursive: true, force: true });
       }
     });
 
