@@ -47,6 +47,8 @@ export interface IdentityOptions {
   entraPort?: number;
   keyVaultPort?: number;
   graphPort?: number;
+  /** Random source of the Graph stand-in's fault `rate` (tests pass a seeded one). */
+  random?: () => number;
 }
 
 export interface Controls {
@@ -210,6 +212,7 @@ export async function startIdentity(options: IdentityOptions = {}): Promise<Runn
       issuers: [running.issuerV1, running.issuerV2],
       publishedKeys: () => keys.all().map((k) => publicJwk(k) as JWK),
       clock,
+      ...(options.random ? { random: options.random } : {}),
       ...(options.graphPort === undefined ? {} : { port: options.graphPort }),
     });
     const graphServer = graph;
