@@ -6,7 +6,7 @@ import {
 } from '@microsoft/microsoft-graph-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningIdentity, startIdentity } from '../../local/entra/identity.js';
-import { graphClient, graphFailure, graphToken, secretCredential } from './helpers/graph-client.js';
+import { errorOf, graphClient, graphFailure, graphToken, secretCredential } from './helpers/graph-client.js';
 
 /**
  * The Graph stand-in's fault controls (429 with and without Retry-After, 503, hang), and the
@@ -63,7 +63,7 @@ describe('Graph stand-in faults and the Graph client retry handler', () => {
     const bare = await raw();
     expect(bare.status).toBe(429);
     expect(bare.headers.get('retry-after')).toBeNull();
-    expect((await bare.json()).error).toMatchObject({
+    expect(await errorOf(bare)).toMatchObject({
       code: 'TooManyRequests',
       message: 'Too many requests.',
     });

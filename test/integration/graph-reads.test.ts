@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { type Client, type PageCollection, PageIterator } from '@microsoft/microsoft-graph-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningIdentity, startIdentity } from '../../local/entra/identity.js';
-import { graphClient, graphFailure, graphToken, secretCredential } from './helpers/graph-client.js';
+import { errorOf, graphClient, graphFailure, graphToken, secretCredential } from './helpers/graph-client.js';
 
 /** The Graph stand-in's reads, through the unmodified Microsoft Graph client (local/README.md). */
 let id: RunningIdentity;
@@ -191,7 +191,7 @@ describe('Graph stand-in authorization and errors', () => {
     const none = await fetch(url);
     expect(none.status).toBe(401);
     expect(none.headers.get('www-authenticate')).toMatch(/^Bearer /);
-    expect((await none.json()).error).toMatchObject({
+    expect(await errorOf(none)).toMatchObject({
       code: 'InvalidAuthenticationToken',
       message: 'Access token is empty.',
       innerError: { 'request-id': expect.any(String), date: expect.any(String) },
@@ -212,7 +212,7 @@ describe('Graph stand-in authorization and errors', () => {
       lifetimeSeconds: 600,
     });
     const old = await fetch(url, { headers: { authorization: `Bearer ${expired}` } });
-    expect((await old.json()).error.message).toBe('Lifetime validation failed, the token is expired.');
+    expect((await errorOf(old)).message).toBe('Lifetime validation failed, the token is expired.');
   });
 
   it('answers a caller without an application permission with 403 Authorization_RequestDenied', async () => {
@@ -264,12 +264,12 @@ describe('Graph stand-in authorization and errors', () => {
       { headers: { authorization: `Bearer ${token}` } },
     );
     expect(badSkip.status).toBe(400);
-    expect((await badSkip.json()).error.code).toBe('Request_BadRequest');
+    expect((await errorOf(badSkip)).code).toBe('Request_BadRequest');
     const unknownSegment = await fetch(`${id.graphUrl}/v1.0/me`, {
       headers: { authorization: `Bearer ${token}` },
     });
     expect(unknownSegment.status).toBe(400);
-    expect((await unknownSegment.json()).error).toMatchObject({
+    expect(await errorOf(unknownSegment)).toMatchObject({
       code: 'BadRequest',
       message: "Resource not found for the segment 'me'.",
     });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningIdentity, startIdentity } from '../../local/entra/identity.js';
 import {
   certificateCredential,
+  errorOf,
   graphClient,
   graphFailure,
   graphToken,
@@ -148,7 +149,7 @@ describe('credential sign-in activity report', () => {
     const retryAfter = Number(last?.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(10);
-    expect((await last?.json()).error.code).toBe('TooManyRequests');
+    expect((await errorOf(last)).code).toBe('TooManyRequests');
     // Another app has its own window.
     const other = reporter();
     expect(

@@ -38,6 +38,7 @@ export function graphClient(id: RunningIdentity, credential: TokenCredential): C
 /** A Graph token straight from the Entra stand-in, for raw `fetch` calls (no retry handler). */
 export async function graphToken(id: RunningIdentity, appId: string, secret: string): Promise<string> {
   const token = await secretCredential(id, appId, secret).getToken(GRAPH_SCOPE);
+  if (!token) throw new Error('no Graph token');
   return token.token;
 }
 
@@ -55,4 +56,16 @@ export async function graphFailure(promise: Promise<unknown>): Promise<ClientGra
     return error as ClientGraphError;
   }
   throw new Error('expected the Graph call to fail');
+}
+
+/** The `error` object of a Graph error answer read with `fetch`. */
+export async function errorOf(
+  response: Response | undefined,
+): Promise<{ code: string; message: string; innerError: Record<string, string> }> {
+  if (!response) throw new Error('no response');
+  return (
+    (await response.json()) as {
+      error: { code: string; message: string; innerError: Record<string, string> };
+    }
+  ).error;
 }
