@@ -24,9 +24,10 @@ export interface StackOptions {
   timers?: boolean;
   env?: NodeJS.ProcessEnv;
   /**
-   * Identity stand-ins (local/README.md): `true` or options to start them with the stack, or a
-   * running identity to use (not stopped by the stack). Their `productSettings()` go into the
-   * environment before the functions load; `settings.Values` win.
+   * Identity stand-ins (local/README.md: Entra, Key Vault, Graph): `true` or options to start them
+   * with the stack, or a running identity to use (not stopped by the stack). Their
+   * `productSettings()` (with `Graph__BaseUrl`) go into the environment before the functions load;
+   * `settings.Values` win.
    */
   identity?: boolean | IdentityOptions | RunningIdentity;
 }

@@ -11,7 +11,7 @@ import { ensureCa } from './tls/ca.js';
 
 /**
  * `npm start`: the whole product locally, with state under `.local/`, until Ctrl-C: Azurite, the
- * Functions host and the identity stand-ins (Entra, Key Vault) with the demo tenant.
+ * Functions host and the identity stand-ins (Entra, Key Vault, Graph) with the demo tenant.
  * Node reads NODE_EXTRA_CA_CERTS only at start, so the first process makes sure the local CA
  * exists and runs the stack in a child process that trusts it (local/README.md, "TLS trust").
  */
@@ -94,6 +94,31 @@ function updateSettings(settings: LocalSettings, values: Record<string, string>)
   console.log(`Pointed ${settingsFile} at the local identity stand-ins.`);
 }
 
+/** The Graph stand-in and what the demo tenant seeded for the credential inventory. */
+function printGraphStandIn(identity: RunningIdentity, ca: string): void {
+  const { apps } = identity;
+  const day = 24 * 3600 * 1000;
+  const days = (end: string | undefined) => (end ? Math.round((Date.parse(end) - Date.now()) / day) : NaN);
+  const partnerApps = (apps.partnerApps ?? []).map((app) => {
+    const left = days(app.secretEnd);
+    const status = left < 0 ? `expired ${-left} days ago` : `ends in ${left} days`;
+    return `    ${app.displayName.padEnd(32)} ${app.appId}  secret ${status}`;
+  });
+  console.log(`Microsoft Graph stand-in   ${identity.graphUrl}/v1.0   (Graph__BaseUrl; beta at /beta)
+  ${apps.product.displayName.padEnd(34)} owns ${apps.dcr.displayName} (Application.ReadWrite.OwnedBy, AuditLog.Read.All)${
+    apps.partnerGateway
+      ? `
+  ${apps.partnerGateway.displayName.padEnd(34)} ${apps.partnerGateway.appId}  sp ${apps.partnerGateway.servicePrincipalId}, owns:
+${partnerApps.join('\n')}`
+      : ''
+  }
+  # The apps the product's identity owns, through the Graph stand-in:
+  GRAPH=$(curl -s --cacert ${ca} ${identity.tokenEndpointV2} -d grant_type=client_credentials -d client_id=${apps.product.appId} \\
+    --data-urlencode client_secret=${apps.product.secret} -d scope=https://graph.microsoft.com/.default | node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')
+  curl -s --cacert ${ca} "${identity.graphUrl}/v1.0/servicePrincipals/${apps.product.servicePrincipalId}/ownedObjects?\\$select=appId,displayName,passwordCredentials" -H "Authorization: Bearer $GRAPH"
+`);
+}
+
 /** Parent: ensure the CA, then run the stack in a child that trusts it; pass signals on. */
 function runTrustingChild(): void {
   const ca = ensureCa(tlsDir);
@@ -123,7 +148,7 @@ async function main(): Promise<void> {
     stateDir: join(stateDir, 'identity'),
     tlsDir,
     // Fixed ports keep local.settings.json valid across restarts; --port 0 (tests) frees them all.
-    ...(port === 0 ? {} : { entraPort: 7443, keyVaultPort: 7444 }),
+    ...(port === 0 ? {} : { entraPort: 7443, keyVaultPort: 7444, graphPort: 7445 }),
   });
   let stack: LocalStack;
   try {
@@ -179,6 +204,7 @@ Try:
 
 Press Ctrl-C to stop.
 `);
+  printGraphStandIn(identity, ca);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -198,7 +224,7 @@ if (process.env[CHILD_MARKER] !== resolve(tlsDir, 'ca.pem')) {
   main().catch((error: unknown) => {
     if ((error as NodeJS.ErrnoException)?.code === 'EADDRINUSE') {
       console.error(
-        `${(error as Error).message}: the identity stand-ins use ports 7443 (Entra) and 7444 (Key Vault). Stop what holds them, or run with --port 0 for free ports.`,
+        `${(error as Error).message}: the identity stand-ins use ports 7443 (Entra), 7444 (Key Vault) and 7445 (Graph). Stop what holds them, or run with --port 0 for free ports.`,
       );
       process.exit(1);
     }

@@ -10,8 +10,8 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { dirname } from 'node:path';
 
 /**
- * One directory shared by the Entra stand-in, the Key Vault stand-in's demo data and (later) the
- * Graph stand-in. Shapes follow the Microsoft Graph `application` resource ("application resource
+ * One directory shared by the Entra stand-in, the Key Vault stand-in's demo data and the Graph
+ * stand-in. Shapes follow the Microsoft Graph `application` resource ("application resource
  * type", Microsoft Graph v1.0): appId, id, displayName, passwordCredentials, keyCredentials,
  * identifierUris, appRoles, api.requestedAccessTokenVersion (exposed here as
  * `accessTokenAcceptedVersion`, its app-manifest name), plus app-role assignments.
@@ -66,6 +66,7 @@ export interface Application {
   /** Object id of its service principal in this tenant: the `oid`/`sub` of its app tokens. */
   servicePrincipalId: string;
   displayName: string;
+  /** Owner directory objects: object ids of service principals (Graph `owners`). */
   owners: string[];
   passwordCredentials: PasswordCredential[];
   keyCredentials: KeyCredential[];
@@ -74,6 +75,8 @@ export interface Application {
   /** 2 gives v2 tokens; 1 or null gives v1 ("Microsoft identity platform access tokens"). */
   accessTokenAcceptedVersion: 1 | 2 | null;
   appRoleAssignments: AppRoleAssignment[];
+  /** Graph `createdDateTime`; absent in state files written before it was kept. */
+  createdDateTime?: string;
 }
 
 export interface NewApplication {
@@ -102,6 +105,20 @@ export interface AddedPassword {
 }
 
 export type SecretCheck = 'ok' | 'mismatch' | 'outside-window';
+
+/** Which secret matched (the `keyId` that authenticated, for the sign-in activity records). */
+export interface SecretMatch {
+  result: SecretCheck;
+  keyId?: string;
+}
+
+/** What changed since a point in the directory's change sequence (Graph `delta`). */
+export interface Changes {
+  sequence: number;
+  changed: Application[];
+  /** Object ids of applications removed since. */
+  removed: string[];
+}
 
 export class DirectoryError extends Error {
   constructor(
@@ -154,6 +171,14 @@ export class Directory {
   private readonly file: string | undefined;
   private readonly apps = new Map<string, Application>();
   private readonly listeners = new Set<() => void>();
+  /**
+   * In-memory change sequence for Graph `delta`: each change stamps its application with the
+   * next number; removed applications keep their stamp. Not persisted: after a restart every
+   * application counts as changed at 0.
+   */
+  private sequence = 0;
+  private readonly stamps = new Map<string, number>();
+  private readonly removedStamps = new Map<string, number>();
 
   constructor(options: DirectoryOptions = {}) {
     this.clock = options.clock ?? (() => Date.now());
@@ -175,7 +200,8 @@ export class Directory {
     return () => this.listeners.delete(listener);
   }
 
-  private changed(): void {
+  private changed(app?: Application): void {
+    if (app) this.stamps.set(app.appId, ++this.sequence);
     if (this.file) {
       mkdirSync(dirname(this.file), { recursive: true });
       const state: State = { tenantId: this.tenantId, applications: [...this.apps.values()] };
@@ -210,10 +236,65 @@ export class Directory {
       })),
       accessTokenAcceptedVersion: input.accessTokenAcceptedVersion ?? null,
       appRoleAssignments: [],
+      createdDateTime: new Date(this.clock()).toISOString(),
     };
     this.apps.set(appId, app);
-    this.changed();
+    this.changed(app);
     return app;
+  }
+
+  /** Deletes an application (Graph `DELETE /applications/{id}`); `delta` reports it as removed. */
+  removeApplication(appId: string): void {
+    const app = this.get(appId);
+    this.apps.delete(appId);
+    this.stamps.delete(appId);
+    this.removedStamps.set(app.id, ++this.sequence);
+    this.changed();
+  }
+
+  /** The application with this object id (Graph `applications/{id}`). */
+  findByObjectId(objectId: string): Application | undefined {
+    const wanted = objectId.toLowerCase();
+    for (const app of this.apps.values()) if (app.id.toLowerCase() === wanted) return app;
+    return undefined;
+  }
+
+  /** The application whose service principal has this object id. */
+  findByServicePrincipalId(servicePrincipalId: string): Application | undefined {
+    const wanted = servicePrincipalId.toLowerCase();
+    for (const app of this.apps.values()) if (app.servicePrincipalId.toLowerCase() === wanted) return app;
+    return undefined;
+  }
+
+  /** Applications owned by a directory object (here: a service principal object id). */
+  ownedBy(ownerId: string): Application[] {
+    const wanted = ownerId.toLowerCase();
+    return [...this.apps.values()].filter((app) => app.owners.some((o) => o.toLowerCase() === wanted));
+  }
+
+  /** Adds an owner (Graph `POST /applications/{id}/owners/$ref`): a service principal object id. */
+  addOwner(appId: string, ownerId: string): void {
+    const app = this.get(appId);
+    if (app.owners.some((o) => o.toLowerCase() === ownerId.toLowerCase())) return;
+    app.owners.push(ownerId);
+    this.changed(app);
+  }
+
+  /** The current end of the change sequence (a delta link made now starts here). */
+  get changeSequence(): number {
+    return this.sequence;
+  }
+
+  /** Applications changed and removed after `since`, up to the current sequence. */
+  changesSince(since: number): Changes {
+    const fresh = since > this.sequence; // a link from before a restart: everything is new
+    const changed = [...this.apps.values()].filter(
+      (app) => fresh || (this.stamps.get(app.appId) ?? 0) > since,
+    );
+    const removed = fresh
+      ? []
+      : [...this.removedStamps].filter(([, stamp]) => stamp > since).map(([id]) => id);
+    return { sequence: this.sequence, changed, removed };
   }
 
   find(appId: string): Application | undefined {
@@ -253,7 +334,7 @@ export class Directory {
       secretHash: hashSecret(secretText, salt),
     };
     app.passwordCredentials.push(credential);
-    this.changed();
+    this.changed(app);
     return {
       keyId: credential.keyId,
       secretText,
@@ -269,7 +350,7 @@ export class Directory {
     app.passwordCredentials = app.passwordCredentials.filter((c) => c.keyId !== keyId);
     if (app.passwordCredentials.length === before)
       throw new DirectoryError('NotFound', `No password credential ${keyId}.`);
-    this.changed();
+    this.changed(app);
   }
 
   /**
@@ -277,17 +358,22 @@ export class Directory {
    * authenticate, as in Entra; the caller turns both failures into AADSTS7000215.
    */
   checkSecret(appId: string, secret: string, now = this.clock()): SecretCheck {
+    return this.matchSecret(appId, secret, now).result;
+  }
+
+  /** `checkSecret` that also names the credential (`keyId`) that matched. */
+  matchSecret(appId: string, secret: string, now = this.clock()): SecretMatch {
     const app = this.apps.get(appId);
-    if (!app) return 'mismatch';
-    let result: SecretCheck = 'mismatch';
+    if (!app) return { result: 'mismatch' };
+    let match: SecretMatch = { result: 'mismatch' };
     for (const credential of app.passwordCredentials) {
       const expected = Buffer.from(credential.secretHash, 'base64');
       const actual = Buffer.from(hashSecret(secret, credential.salt), 'base64');
       if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) continue;
-      if (inWindow(credential, now)) return 'ok';
-      result = 'outside-window';
+      if (inWindow(credential, now)) return { result: 'ok', keyId: credential.keyId };
+      match = { result: 'outside-window', keyId: credential.keyId };
     }
-    return result;
+    return match;
   }
 
   /** Graph `addKey`/PATCH keyCredentials: registers a certificate (window defaults to its validity). */
@@ -312,7 +398,7 @@ export class Directory {
       endDateTime: (input.end ?? new Date(x509.validTo)).toISOString(),
     };
     app.keyCredentials.push(credential);
-    this.changed();
+    this.changed(app);
     return credential;
   }
 
@@ -322,7 +408,7 @@ export class Directory {
     app.keyCredentials = app.keyCredentials.filter((c) => c.keyId !== keyId);
     if (app.keyCredentials.length === before)
       throw new DirectoryError('NotFound', `No key credential ${keyId}.`);
-    this.changed();
+    this.changed(app);
   }
 
   /** Certificates that may authenticate now (inside their start/end window). */
@@ -339,6 +425,17 @@ export class Directory {
     if (client.appRoleAssignments.some((a) => a.resourceAppId === resourceAppId && a.appRoleId === role.id))
       return;
     client.appRoleAssignments.push({ resourceAppId, appRoleId: role.id });
+    this.changed();
+  }
+
+  /** Takes an application permission back (the next token no longer carries the role). */
+  unassignRole(clientAppId: string, resourceAppId: string, roleValue: string): void {
+    const client = this.get(clientAppId);
+    const role = this.get(resourceAppId).appRoles.find((r) => r.value === roleValue);
+    if (!role) return;
+    client.appRoleAssignments = client.appRoleAssignments.filter(
+      (a) => !(a.resourceAppId === resourceAppId && a.appRoleId === role.id),
+    );
     this.changed();
   }
 

@@ -13,6 +13,8 @@ export interface SeededApp {
   displayName: string;
   identifierUri?: string;
   secret?: string;
+  /** keyId of that secret (Graph `passwordCredentials[].keyId`). */
+  secretKeyId?: string;
   secretEnd?: string;
   certificateName?: string;
   thumbprintSha1?: string;
@@ -31,7 +33,14 @@ export interface SeededApps {
   product: SeededApp;
   keyVault: SeededApp;
   graph: SeededApp;
+  /** The DCR client provider's own app: its service principal owns `partnerApps`. */
+  partnerGateway: SeededApp;
+  /** DCR-style client apps, one secret each, ending in 10, 40, 200 days and one already ended. */
+  partnerApps: SeededApp[];
 }
+
+/** Days from seeding to the end of each partner app's secret (negative: already expired). */
+export const PARTNER_SECRET_DAYS = [10, 40, 200, -5] as const;
 
 /** Well-known first-party resources ("Verify first-party Microsoft applications in sign-in reports"). */
 export const KEY_VAULT_APP_ID = 'cfa8b339-82a2-471a-a3c9-0fc0be7a4093';
@@ -66,7 +75,11 @@ export function seedTenant(
     appId: GRAPH_APP_ID,
     displayName: 'Microsoft Graph',
     identifierUris: ['https://graph.microsoft.com'],
-    appRoles: [{ value: 'Application.ReadWrite.OwnedBy' }, { value: 'Application.Read.All' }],
+    appRoles: [
+      { value: 'Application.ReadWrite.OwnedBy' },
+      { value: 'Application.Read.All' },
+      { value: 'AuditLog.Read.All' },
+    ],
     accessTokenAcceptedVersion: 1,
   });
   const api = directory.addApplication({
@@ -99,10 +112,14 @@ export function seedTenant(
       thumbprintSha256: cert.thumbprintSha256,
     });
   };
-  const withSecret = (displayName: string, end?: Date) => {
-    const app = directory.addApplication({ displayName });
-    const added = directory.addPassword(app.appId, { displayName: 'seeded', ...(end ? { end } : {}) });
-    return summary(app, { secret: added.secretText, secretEnd: added.endDateTime });
+  const withSecret = (displayName: string, end?: Date, start?: Date, owners?: string[]) => {
+    const app = directory.addApplication({ displayName, ...(owners ? { owners } : {}) });
+    const added = directory.addPassword(app.appId, {
+      displayName: 'seeded',
+      ...(end ? { end } : {}),
+      ...(start ? { start } : {}),
+    });
+    return summary(app, { secret: added.secretText, secretKeyId: added.keyId, secretEnd: added.endDateTime });
   };
 
   const gateway = withCertificate(
@@ -125,6 +142,35 @@ export function seedTenant(
   }
   directory.assignRole(gateway.appId, api.appId, write as string);
   directory.assignRole(product.appId, graph.appId, 'Application.ReadWrite.OwnedBy');
+  // The inventory's last-use column reads the credential activity report (AuditLog.Read.All).
+  directory.assignRole(product.appId, graph.appId, 'AuditLog.Read.All');
+  // The product's own identity owns the partner portal app (the inventory watches what it owns).
+  directory.addOwner(dcr.appId, product.servicePrincipalId);
+
+  // A DCR client provider (MuleSoft Anypoint's "OpenID Connect DCR for Microsoft Entra ID"):
+  // its service principal creates one app per consumer through Application.ReadWrite.OwnedBy and
+  // so owns them; each app has one secret.
+  const partnerGateway = withSecret(
+    demo ? 'Partner gateway (Anypoint client provider)' : 'Test partner gateway (DCR provider)',
+  );
+  directory.assignRole(partnerGateway.appId, graph.appId, 'Application.ReadWrite.OwnedBy');
+  const partnerNames = demo
+    ? [
+        'Acme Logistics (Anypoint DCR)',
+        'Globex Mobile (Anypoint DCR)',
+        'Initech Portal (Anypoint DCR)',
+        'Umbrella Analytics (Anypoint DCR)',
+      ]
+    : PARTNER_SECRET_DAYS.map((days) => `Test DCR app (secret ${days} days)`);
+  const partnerApps = PARTNER_SECRET_DAYS.map((days, index) => {
+    const end = new Date(now + days * DAY);
+    const start = days < 0 ? new Date(end.getTime() - 180 * DAY) : undefined;
+    const app = withSecret(partnerNames[index] ?? `DCR app ${index}`, end, start, [
+      partnerGateway.servicePrincipalId,
+    ]);
+    directory.assignRole(app.appId, api.appId, read as string);
+    return app;
+  });
 
   return {
     api: summary(api),
@@ -136,5 +182,7 @@ export function seedTenant(
     product,
     keyVault: summary(keyVault),
     graph: summary(graph),
+    partnerGateway,
+    partnerApps,
   };
 }

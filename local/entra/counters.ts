@@ -1,11 +1,12 @@
 /**
  * Request counters of the identity stand-ins, for tests that assert how often the product calls
- * Entra and Key Vault (caching, single-flight, retries). Test-only.
+ * Entra, Key Vault and Graph (caching, single-flight, retries). Test-only.
  */
 export class Counters {
   private readonly tokens = new Map<string, number>();
   private readonly assertions = new Map<string, number>();
   private readonly secrets = new Map<string, number>();
+  private readonly graph = new Map<string, number>();
   private jwks = 0;
 
   recordToken(clientId: string | undefined, outcome: string): void {
@@ -21,6 +22,24 @@ export class Counters {
   recordSecretRead(name: string, version: string | undefined): void {
     const key = `${name.toLowerCase()}\n${version ?? 'latest'}`;
     this.secrets.set(key, (this.secrets.get(key) ?? 0) + 1);
+  }
+
+  /** A Graph stand-in answer: the route served (e.g. `ownedObjects`) and its HTTP status. */
+  recordGraph(route: string, status: number): void {
+    const key = `${route}\n${status}`;
+    this.graph.set(key, (this.graph.get(key) ?? 0) + 1);
+  }
+
+  /** Graph requests, optionally for one route and/or one status. */
+  graphRequests(filter: { route?: string; status?: number } = {}): number {
+    let total = 0;
+    for (const [key, count] of this.graph) {
+      const [route, status] = key.split('\n');
+      if (filter.route !== undefined && route !== filter.route) continue;
+      if (filter.status !== undefined && Number(status) !== filter.status) continue;
+      total += count;
+    }
+    return total;
   }
 
   recordJwks(): void {
@@ -66,6 +85,7 @@ export class Counters {
       failedAssertions: Object.fromEntries(this.assertions),
       secretReads: Object.fromEntries(this.secrets),
       jwks: this.jwks,
+      graph: Object.fromEntries(this.graph),
     };
   }
 
@@ -73,6 +93,7 @@ export class Counters {
     this.tokens.clear();
     this.assertions.clear();
     this.secrets.clear();
+    this.graph.clear();
     this.jwks = 0;
   }
 }

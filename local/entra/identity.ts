@@ -3,8 +3,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JWK } from 'jose';
+import { CredentialActivity } from '../directory/credential-activity.js';
 import { Directory } from '../directory/directory.js';
 import { type SeededApps, type SeedKind, seedTenant } from '../directory/seed.js';
+import type { GraphFaultMode, GraphFaultOptions } from '../graph/faults.js';
+import { type ReportsMode, type RunningGraph, startGraph } from '../graph/server.js';
 import { type EventGridEvent, EventPublisher } from '../keyvault/events.js';
 import { type RunningKeyVault, startKeyVault } from '../keyvault/server.js';
 import { type CreateCertificateOptions, type SetSecretOptions, VaultStore } from '../keyvault/store.js';
@@ -28,8 +31,8 @@ import {
 } from './server.js';
 
 /**
- * The local identity stack: one directory, the Entra ID stand-in and the Key Vault stand-in, on
- * loopback HTTPS with the local CA. The contract for tests is local/README.md.
+ * The local identity stack: one directory, the Entra ID stand-in, the Key Vault stand-in and the
+ * Microsoft Graph stand-in, on loopback HTTPS with the local CA. The contract for tests is local/README.md.
  */
 export interface IdentityOptions {
   seed?: SeedKind;
@@ -43,6 +46,9 @@ export interface IdentityOptions {
   /** Fixed ports (`npm start`); free ports by default. */
   entraPort?: number;
   keyVaultPort?: number;
+  graphPort?: number;
+  /** Random source of the Graph stand-in's fault `rate` (tests pass a seeded one). */
+  random?: () => number;
 }
 
 export interface Controls {
@@ -54,6 +60,10 @@ export interface Controls {
   setToken(mode: TokenMode, options?: ThrottleOptions): void;
   mintUserToken(request: UserTokenRequest): Promise<string>;
   mintAppToken(request: AppTokenRequest): Promise<string>;
+  /** Graph stand-in faults: `throttle` (429), `unavailable` (503), `hang` (local/graph/faults.ts). */
+  setGraph(mode: GraphFaultMode, options?: GraphFaultOptions): void;
+  /** `unlicensed`: the Graph reports API answers as in a tenant without Entra ID P1/P2. */
+  setGraphReports(mode: ReportsMode): void;
   reset(): void;
 }
 
@@ -83,6 +93,10 @@ export interface RunningIdentity {
   jwksUriV2: string;
   jwksUriV1: string;
   keyVaultUrl: string;
+  /** The Graph stand-in, `https://127.0.0.1:<graphPort>` (in place of `https://graph.microsoft.com`). */
+  graphUrl: string;
+  /** Which credential (keyId) authenticated each client's last successful token request. */
+  credentialActivity: CredentialActivity;
   caPem: string;
   caFile: string;
   adminUrl: string;
@@ -115,8 +129,10 @@ export async function startIdentity(options: IdentityOptions = {}): Promise<Runn
   const keys = new SigningKeys(stateDir ? join(stateDir, 'signing-keys.json') : undefined);
   const counters = new Counters();
   const store = new VaultStore(stateDir ? join(stateDir, 'vault.json') : undefined, clock);
+  const activity = new CredentialActivity(stateDir ? join(stateDir, 'credential-activity.json') : undefined);
   let entra: RunningEntra | undefined;
   let vault: RunningKeyVault | undefined;
+  let graph: RunningGraph | undefined;
   let controls: Controls;
 
   async function admin(req: IncomingMessage, res: ServerResponse, path: string, body: Buffer) {
@@ -172,6 +188,7 @@ export async function startIdentity(options: IdentityOptions = {}): Promise<Runn
       keys,
       certificate,
       counters,
+      activity,
       v1Issuer: options.v1Issuer ?? 'sts',
       admin,
       ...(options.entraPort === undefined ? {} : { port: options.entraPort }),
@@ -187,6 +204,18 @@ export async function startIdentity(options: IdentityOptions = {}): Promise<Runn
       publishedKeys: () => keys.all().map((k) => publicJwk(k) as JWK),
       ...(options.keyVaultPort === undefined ? {} : { port: options.keyVaultPort }),
     });
+    graph = await startGraph({
+      directory,
+      activity,
+      certificate,
+      counters,
+      issuers: [running.issuerV1, running.issuerV2],
+      publishedKeys: () => keys.all().map((k) => publicJwk(k) as JWK),
+      clock,
+      ...(options.random ? { random: options.random } : {}),
+      ...(options.graphPort === undefined ? {} : { port: options.graphPort }),
+    });
+    const graphServer = graph;
     const publisher = new EventPublisher(vault.url, 'local-vault', options.eventGridUrl);
     store.onEvent((event) => publisher.publish(event));
 
@@ -229,9 +258,12 @@ export async function startIdentity(options: IdentityOptions = {}): Promise<Runn
       setToken: (mode, options) => running.setMode('token', mode, options),
       mintUserToken: (request) => mintUserToken(mintContext, request),
       mintAppToken: (request) => mintAppToken(mintContext, request),
+      setGraph: (mode, graphOptions) => graphServer.controls.setFaults(mode, graphOptions),
+      setGraphReports: (mode) => graphServer.controls.setReports(mode),
       reset() {
         running.setMode('jwks', 'ok');
         running.setMode('token', 'ok');
+        graphServer.controls.reset();
       },
     };
     const host = running.authorityHost;
@@ -250,6 +282,8 @@ export async function startIdentity(options: IdentityOptions = {}): Promise<Runn
       jwksUriV2: `${host}/${tid}/discovery/v2.0/keys`,
       jwksUriV1: `${host}/${tid}/discovery/keys`,
       keyVaultUrl,
+      graphUrl: graphServer.url,
+      credentialActivity: activity,
       caPem: ca.certPem,
       caFile: ca.certFile,
       adminUrl: `${host}/_test`,
@@ -280,6 +314,7 @@ export async function startIdentity(options: IdentityOptions = {}): Promise<Runn
           KeyVault__DisableChallengeResourceVerification: 'true',
           AzureAd__Instance: `${host}/`,
           AzureAd__TenantId: tid,
+          Graph__BaseUrl: graphServer.url,
         };
         if (apps.product?.secret) {
           settings.AZURE_CLIENT_ID = apps.product.appId;
@@ -297,12 +332,13 @@ export async function startIdentity(options: IdentityOptions = {}): Promise<Runn
       msalAuthorityOptions: () => ({ authority: `${host}/${tid}`, knownAuthorities: [new URL(host).host] }),
       async stop() {
         await publisher.flush().catch(() => undefined);
-        await Promise.all([running.close(), vaultServer.close()]);
+        await Promise.all([running.close(), vaultServer.close(), graphServer.close()]);
       },
     };
   } catch (error) {
     await entra?.close();
     await vault?.close();
+    await graph?.close();
     throw error;
   }
 }

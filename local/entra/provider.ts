@@ -22,6 +22,8 @@ export interface RequestState {
   /** The resource as the client named it (for AADSTS500011). */
   requestedResource: string;
   secretCheck?: 'ok' | 'mismatch' | 'outside-window';
+  /** The password credential that matched (secret requests), for the credential activity record. */
+  keyId?: string;
 }
 
 export const requestState = new AsyncLocalStorage<RequestState>();
@@ -214,10 +216,13 @@ export function createTenantProvider(options: TenantProviderOptions): Provider {
   // Secrets are compared with the directory's hashes; the outcome is remembered for the error shape.
   const clientPrototype = (provider.Client as unknown as { prototype: Record<string, unknown> }).prototype;
   clientPrototype.compareClientSecret = async function compare(this: { clientId: string }, actual: string) {
-    const result = directory.checkSecret(this.clientId, actual);
+    const match = directory.matchSecret(this.clientId, actual);
     const state = requestState.getStore();
-    if (state) state.secretCheck = result;
-    return result === 'ok';
+    if (state) {
+      state.secretCheck = match.result;
+      if (match.keyId) state.keyId = match.keyId;
+    }
+    return match.result === 'ok';
   };
 
   // Assertions name the token endpoint they are sent to as `aud`, v1 or v2 ("Microsoft identity

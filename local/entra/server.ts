@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Provider } from 'oidc-provider';
+import type { CredentialActivity } from '../directory/credential-activity.js';
 import type { Directory } from '../directory/directory.js';
 import { BodyTooLargeError, readBody } from '../http-body.js';
 import type { ServerCertificate } from '../tls/ca.js';
@@ -33,6 +35,8 @@ export interface EntraServerOptions {
   keys: SigningKeys;
   certificate: ServerCertificate;
   counters: Counters;
+  /** Where each successful client-credentials request records the credential (keyId) it used. */
+  activity?: CredentialActivity;
   /** `sts`: v1 tokens carry https://sts.windows.net/{tid}/ (as Entra); `local`: this host. */
   v1Issuer?: 'sts' | 'local';
   port?: number;
@@ -96,6 +100,29 @@ function assertionThumbprint(assertion: string | null): string {
   }
 }
 
+/**
+ * The registered certificate an accepted assertion was signed with: the one its `x5t#S256` or
+ * `x5t` header names, or the app's only active certificate (oidc-provider verified the signature
+ * against the active ones).
+ */
+function certificateKeyId(
+  directory: Directory,
+  clientId: string,
+  assertion: string | null,
+): string | undefined {
+  const active = directory.activeKeys(clientId);
+  try {
+    const header = JSON.parse(
+      Buffer.from((assertion ?? '').split('.')[0] ?? '', 'base64url').toString('utf8'),
+    );
+    const named = active.find((k) => k.x5tS256 === header?.['x5t#S256'] || k.x5t === header?.x5t);
+    if (named) return named.keyId;
+  } catch {
+    // fall through to the single-certificate case
+  }
+  return active.length === 1 ? active[0]?.keyId : undefined;
+}
+
 function isLoopback(req: IncomingMessage): boolean {
   const address = req.socket.remoteAddress ?? '';
   return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1';
@@ -152,6 +179,32 @@ export async function startEntra(options: EntraServerOptions): Promise<RunningEn
     } satisfies AadstsError;
   }
 
+  /**
+   * Entra logs every sign-in with the credential that authenticated it; the "application
+   * credential activity" report (Graph beta appCredentialSignInActivity) is built from those
+   * logs. The request id is sent as `x-ms-request-id`, as Entra's token responses carry one.
+   */
+  function recordCredentialUse(
+    state: RequestState | undefined,
+    assertion: string | null,
+    ctx: { set(name: string, value: string): void },
+  ): void {
+    const clientId = state?.clientId;
+    if (!options.activity || !clientId) return;
+    const keyId = state.method === 'secret' ? state.keyId : certificateKeyId(directory, clientId, assertion);
+    if (!keyId) return;
+    const requestId = randomUUID();
+    ctx.set('x-ms-request-id', requestId);
+    options.activity.record({
+      appId: clientId,
+      keyId,
+      keyType: state.method === 'secret' ? 'clientSecret' : 'certificate',
+      resourceAppId: directory.findResource(state.requestedResource)?.appId ?? '',
+      lastSignInDateTime: new Date(directory.clock()).toISOString(),
+      lastSignInRequestId: requestId,
+    });
+  }
+
   function buildProvider(): void {
     provider = createTenantProvider({
       directory,
@@ -178,6 +231,7 @@ export async function startEntra(options: EntraServerOptions): Promise<RunningEn
         return;
       }
       counters.recordToken(state?.clientId, 'success');
+      recordCredentialUse(state, assertion, ctx);
       if (body && typeof body.expires_in === 'number') {
         // Entra's response: token_type, expires_in, ext_expires_in, access_token (no scope echo).
         const { access_token, expires_in, token_type } = body;
