@@ -95,7 +95,7 @@ function updateSettings(settings: LocalSettings, values: Record<string, string>)
 }
 
 /** The Graph stand-in and what the demo tenant seeded for the credential inventory. */
-function printGraphStandIn(identity: RunningIdentity, ca: string): void {
+function printGraphStandIn(identity: RunningIdentity, ca: string, seedFile: string): void {
   const { apps } = identity;
   const day = 24 * 3600 * 1000;
   const days = (end: string | undefined) => (end ? Math.round((Date.parse(end) - Date.now()) / day) : NaN);
@@ -114,7 +114,7 @@ ${partnerApps.join('\n')}`
   }
   # The apps the product's identity owns, through the Graph stand-in:
   GRAPH=$(curl -s --cacert ${ca} ${identity.tokenEndpointV2} -d grant_type=client_credentials -d client_id=${apps.product.appId} \\
-    --data-urlencode client_secret=${apps.product.secret} -d scope=https://graph.microsoft.com/.default | node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')
+    --data-urlencode client_secret=$(node -p "require('${seedFile}').product.secret") -d scope=https://graph.microsoft.com/.default | node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')
   curl -s --cacert ${ca} "${identity.graphUrl}/v1.0/servicePrincipals/${apps.product.servicePrincipalId}/ownedObjects?\\$select=appId,displayName,passwordCredentials" -H "Authorization: Bearer $GRAPH"
 `);
 }
@@ -204,7 +204,7 @@ Try:
 
 Press Ctrl-C to stop.
 `);
-  printGraphStandIn(identity, ca);
+  printGraphStandIn(identity, ca, seedFile);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
