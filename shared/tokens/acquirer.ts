@@ -63,6 +63,8 @@ interface TokenState {
   expiresAt: number;
   refreshAt: number;
   last: TokenResult;
+  /** The answer to a cache hit, built once per token. */
+  hit: AcquiredToken;
 }
 
 const SCOPE = /^[^\s,]{1,512}\/\.default$/;
@@ -103,20 +105,13 @@ export class TokenAcquirer {
     const key = `${client.name}\n${scope}`;
     const now = this.options.clock();
     const state = this.states.get(key);
-    if (state && now < state.expiresAt - MSAL_RENEWAL_OFFSET_MS) {
+    if (state && now < state.expiresAt - MSAL_RENEWAL_OFFSET_MS && this.isCurrent(state.handle)) {
       if (now >= state.refreshAt) this.refreshInBackground(client, scope, key, state);
-      // Past refresh_in, msal-node would call the IdP in-request for every caller (uncoalesced);
-      // the token is still valid and the background refresh above renews it once.
-      const refreshOn = state.last.refreshOn?.getTime();
-      if (refreshOn !== undefined && now >= refreshOn) {
-        return this.remember(client, scope, key, state.handle, state.last, 'hit');
-      }
-      try {
-        const result = await state.handle.client.acquire(scope, { skipCache: false });
-        return this.remember(client, scope, key, state.handle, result, result.fromCache ? 'hit' : 'miss');
-      } catch (error) {
-        return this.fallback(client, scope, key, error);
-      }
+      // The remembered token is what msal-node's cache would return (the same token until MSAL's
+      // renewal point), without its cache lookup on every call. Past refresh_in, msal-node would
+      // also call the IdP in-request for every caller (uncoalesced); the background refresh above
+      // renews it once.
+      return state.hit;
     }
     const running = this.inflight.get(key);
     if (running) return { ...(await running), cache: 'coalesced' };
@@ -279,16 +274,19 @@ export class TokenAcquirer {
         expiresAt,
         refreshAt: msalRefreshPoint - REFRESH_LEAD_MS,
         last: result,
+        hit: Object.freeze(acquired(client, scope, result, 'hit')),
       });
     }
-    return {
-      accessToken: result.accessToken,
-      expiresOn: result.expiresOn,
-      client: client.name,
-      scope,
-      cache,
-      correlationId: result.correlationId,
-    };
+    return acquired(client, scope, result, cache);
+  }
+
+  /**
+   * A remembered token stays servable while the MSAL client that acquired it is the client's
+   * current one: a certificate reload (new version) or a rotation-code rejection replaces or drops
+   * that client, and the next request acquires with the current credential.
+   */
+  private isCurrent(handle: Handle): boolean {
+    return this.handles.get(handle.key) === handle;
   }
 
   /** When the IdP or the credential source is down, a token that is still valid is better than a 503. */
@@ -305,14 +303,7 @@ export class TokenAcquirer {
         scope,
         error: (error as Error).message,
       });
-      return {
-        accessToken: last.accessToken,
-        expiresOn: last.expiresOn,
-        client: client.name,
-        scope,
-        cache: 'stale',
-        correlationId: last.correlationId,
-      };
+      return acquired(client, scope, last, 'stale');
     }
     throw error;
   }
@@ -341,6 +332,17 @@ export class TokenAcquirer {
       })
       .finally(() => this.refreshing.delete(key));
   }
+}
+
+function acquired(client: ClientConfig, scope: string, result: TokenResult, cache: CacheOutcome): AcquiredToken {
+  return {
+    accessToken: result.accessToken,
+    expiresOn: result.expiresOn,
+    client: client.name,
+    scope,
+    cache,
+    correlationId: result.correlationId,
+  };
 }
 
 function handleKey(client: ClientConfig, cert: LoadedCertificate): string {

@@ -238,4 +238,53 @@ describe('token acquirer', () => {
     expect(result.accessToken).toBe('token-1');
     expect(idp.credentials.at(-1)?.kind).toBe('assertion');
   });
+
+  it('answers hits from its own state: no MSAL cache lookup, the same token and expiry', async () => {
+    const { acquirer, idp, clock } = setup();
+    const first = await acquirer.acquire(undefined, SCOPE);
+    expect(idp.lookups).toBe(1);
+    for (let i = 0; i < 100; i++) {
+      clock.advance(10_000);
+      const hit = await acquirer.acquire(undefined, SCOPE);
+      expect(hit).toMatchObject({ accessToken: first.accessToken, expiresOn: first.expiresOn, cache: 'hit' });
+    }
+    expect(idp.lookups).toBe(1);
+    expect(idp.requests).toBe(1);
+  });
+
+  it('a certificate reload for the client invalidates its remembered tokens: the next request proves the new version', async () => {
+    const { acquirer, idp, clock, source } = setup();
+    const first = await acquirer.acquire(undefined, SCOPE);
+    // Key Vault rotates the certificate and Entra knows the new key; past the re-check interval a
+    // request for another scope re-checks in the background, and the next one loads v2.
+    source.addVersion('v2', { contentType: 'application/x-pem-file', value: v2.pem });
+    idp.registered.add(v2.thumbprintSha256);
+    clock.advance(301_000);
+    await acquirer.acquire(undefined, OTHER);
+    await tick();
+    await tick();
+    await acquirer.acquire(undefined, THIRD);
+    expect(idp.credentials.at(-1)).toMatchObject({ thumbprintSha256: v2.thumbprintSha256 });
+    expect(idp.requests).toBe(3);
+    const after = await acquirer.acquire(undefined, SCOPE);
+    expect(after.accessToken).not.toBe(first.accessToken);
+    expect(after.cache).toBe('miss');
+    expect(idp.requests).toBe(4);
+    // …and that token is a hit again.
+    expect((await acquirer.acquire(undefined, SCOPE)).accessToken).toBe(after.accessToken);
+    expect(idp.requests).toBe(4);
+  });
+
+  it('a rotation-code rejection invalidates the remembered token of that client', async () => {
+    const { acquirer, idp, clock } = setup();
+    const first = await acquirer.acquire(undefined, SCOPE);
+    // Entra forgets v1 (removed from the app registration); Key Vault has nothing newer.
+    idp.registered.delete(v1.thumbprintSha256);
+    clock.advance(301_000);
+    await expect(acquirer.acquire(undefined, OTHER)).rejects.toMatchObject({ code: 'idp_rejected' });
+    // The remembered token for SCOPE is not served as if nothing happened: the request acquires
+    // again and reports the rejection.
+    await expect(acquirer.acquire(undefined, SCOPE)).rejects.toMatchObject({ code: 'idp_rejected' });
+    expect(first.accessToken).toBe('token-1');
+  });
 });

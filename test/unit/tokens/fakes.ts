@@ -54,6 +54,8 @@ export class FakeSource implements CertificateSource {
  */
 export class FakeIdp {
   requests = 0;
+  /** Every call into the MSAL client (cache lookups included). */
+  lookups = 0;
   failedAssertions = 0;
   clientsBuilt = 0;
   registered = new Set<string>();
@@ -71,6 +73,7 @@ export class FakeIdp {
     this.credentials.push(options.credential);
     const cache = new Map<string, TokenResult>();
     const acquire = async (scope: string, { skipCache }: { skipCache: boolean }): Promise<TokenResult> => {
+      this.lookups += 1;
       const cached = cache.get(scope);
       if (!skipCache && cached && this.clock() < cached.expiresOn.getTime() - 300_000) {
         // msal-node ClientCredentialClient: past refreshOn it awaits a token request in-request and
