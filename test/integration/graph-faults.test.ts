@@ -6,6 +6,7 @@ import {
 } from '@microsoft/microsoft-graph-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningIdentity, startIdentity } from '../../local/entra/identity.js';
+import { seededRandom } from '../helpers/random.js';
 import { errorOf, graphClient, graphFailure, graphToken, secretCredential } from './helpers/graph-client.js';
 
 /**
@@ -17,20 +18,8 @@ let client: Client;
 let token: string;
 let appUrl: string;
 
-/** Mulberry32: a seeded random source, so the storm below is the same on every run. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 beforeAll(async () => {
-  id = await startIdentity({ random: seeded(11) });
+  id = await startIdentity({ random: seededRandom(11) });
   const partner = id.apps.partnerGateway;
   client = graphClient(id, secretCredential(id, partner.appId, partner.secret ?? ''));
   token = await graphToken(id, partner.appId, partner.secret ?? '');
