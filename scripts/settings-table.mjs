@@ -1,11 +1,13 @@
-// Writes the README configuration table (between the settings-table markers) from the settings
-// catalogue, so the table never drifts from the code. `npm run docs:settings` builds first and runs this;
+// Writes the README configuration and metrics tables (between their markers) from the settings and
+// metrics catalogues, so the tables never drift from the code. `npm run docs:settings` builds first and runs this;
 // test/infra/settings-table.test.ts fails when the README is out of date.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const START_MARKER = '<!-- settings-table:start -->';
 export const END_MARKER = '<!-- settings-table:end -->';
+export const METRICS_START_MARKER = '<!-- metrics-table:start -->';
+export const METRICS_END_MARKER = '<!-- metrics-table:end -->';
 
 /** @param {string} text */
 function cell(text) {
@@ -36,33 +38,74 @@ export function renderSettingsTable(catalogue) {
 }
 
 /**
- * The README text with the region between the markers replaced by `table`.
- * @param {string} readme
- * @param {string} table
+ * The markdown table of the metrics catalogue, one row per metric, in catalogue order.
+ * @param {readonly { name: string; kind: string; unit: string; description: string; attributes: Readonly<Record<string, string>> }[]} catalogue
  * @returns {string}
  */
-export function replaceSettingsTable(readme, table) {
-  const start = readme.indexOf(START_MARKER);
-  const end = readme.indexOf(END_MARKER);
+export function renderMetricsTable(catalogue) {
+  const rows = catalogue.map((metric) => {
+    const attributes = Object.entries(metric.attributes)
+      .map(([key, values]) => `\`${key}\`: ${values}`)
+      .join('; ');
+    return `| \`${cell(metric.name)}\` | ${metric.kind} | \`${cell(metric.unit)}\` | ${cell(metric.description)} | ${cell(attributes)} |`;
+  });
+  return [
+    'Generated from `shared/catalogue.ts` by `npm run docs:settings`; do not edit by hand.',
+    '',
+    '| metric | kind | unit | what it counts | attributes |',
+    '|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
+}
+
+/**
+ * The README text with the region between two markers replaced by `table`.
+ * @param {string} readme
+ * @param {string} table
+ * @param {string} [startMarker]
+ * @param {string} [endMarker]
+ * @returns {string}
+ */
+export function replaceSettingsTable(readme, table, startMarker = START_MARKER, endMarker = END_MARKER) {
+  const start = readme.indexOf(startMarker);
+  const end = readme.indexOf(endMarker);
   if (start < 0 || end < start) {
-    throw new Error(`README.md must contain ${START_MARKER} followed by ${END_MARKER}.`);
+    throw new Error(`README.md must contain ${startMarker} followed by ${endMarker}.`);
   }
-  return `${readme.slice(0, start + START_MARKER.length)}\n${table}\n${readme.slice(end)}`;
+  return `${readme.slice(0, start + startMarker.length)}\n${table}\n${readme.slice(end)}`;
+}
+
+/**
+ * The README with both generated tables up to date.
+ * @param {string} readme
+ * @param {{ settingsCatalogue: readonly any[]; metricsCatalogue: readonly any[] }} catalogues
+ * @returns {string}
+ */
+export function renderReadmeTables(readme, { settingsCatalogue, metricsCatalogue }) {
+  const withSettings = replaceSettingsTable(readme, renderSettingsTable(settingsCatalogue));
+  return replaceSettingsTable(
+    withSettings,
+    renderMetricsTable(metricsCatalogue),
+    METRICS_START_MARKER,
+    METRICS_END_MARKER,
+  );
 }
 
 async function main() {
   const root = fileURLToPath(new URL('..', import.meta.url));
   const catalogueModule = pathToFileURL(`${root}dist/shared/catalogue.js`).href;
-  const { settingsCatalogue } = await import(catalogueModule);
+  const catalogues = await import(catalogueModule);
   const readmePath = `${root}README.md`;
   const before = readFileSync(readmePath, 'utf8');
-  const after = replaceSettingsTable(before, renderSettingsTable(settingsCatalogue));
+  const after = renderReadmeTables(before, catalogues);
   if (after === before) {
-    console.log('README.md settings table is up to date.');
+    console.log('README.md settings and metrics tables are up to date.');
     return;
   }
   writeFileSync(readmePath, after);
-  console.log(`README.md settings table rewritten (${settingsCatalogue.length} settings).`);
+  console.log(
+    `README.md tables rewritten (${catalogues.settingsCatalogue.length} settings, ${catalogues.metricsCatalogue.length} metrics).`,
+  );
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

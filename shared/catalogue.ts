@@ -1,7 +1,10 @@
 import { identitySettings } from './platform/identity-settings.js';
+import type { MetricsCatalogue } from './platform/metrics.js';
 import { platformSettings } from './platform/settings.js';
 import type { SettingsCatalogue } from './platform/settings-reader.js';
+import { tokenMetrics } from './tokens/metrics.js';
 import { tokenSettings } from './tokens/settings.js';
+import { validationMetrics } from './validation/metrics.js';
 import { validationSettings } from './validation/settings.js';
 
 /** Every setting the product reads. Each capability contributes its own list. */
@@ -11,3 +14,6 @@ export const settingsCatalogue: SettingsCatalogue = [
   ...tokenSettings,
   ...validationSettings,
 ];
+
+/** Every metric the product emits. Each capability contributes its own list. */
+export const metricsCatalogue: MetricsCatalogue = [...validationMetrics, ...tokenMetrics];

@@ -2,6 +2,7 @@ import type { Logger } from '../platform/log.js';
 import type { CertificateCache, LoadedCertificate } from './certificate-cache.js';
 import { type ClientConfig, DEFAULT_CLIENT, type TokenConfig } from './config.js';
 import { TokenError } from './errors.js';
+import { recordIdpRequest, recordRotationRetry } from './metrics.js';
 import { ROTATION_CODES, type TokenClient, type TokenClientFactory, type TokenResult } from './msal.js';
 import type { CertificateSource } from './sources.js';
 
@@ -77,6 +78,11 @@ export class TokenAcquirer {
 
   constructor(private readonly options: AcquirerOptions) {}
 
+  /** Whether a client of that name is configured (valid or not): an attribute value metrics may carry. */
+  isConfigured(name: string): boolean {
+    return this.options.config.clients.has(name) || this.options.config.invalidClients.has(name);
+  }
+
   /** Checks the request against configuration; throws typed errors for the caller's mistakes. */
   resolve(clientName: string | undefined, scope: string): ClientConfig {
     const name = clientName ?? DEFAULT_CLIENT;
@@ -139,12 +145,13 @@ export class TokenAcquirer {
     let rejected: Handle | undefined;
     for (;;) {
       const handle = await this.handleFor(client, retries > 0, rejected?.key);
+      const started = performance.now();
       try {
-        return {
-          handle,
-          result: await handle.client.acquire(scope, { skipCache: skipCache || retries > 0 }),
-        };
+        const result = await handle.client.acquire(scope, { skipCache: skipCache || retries > 0 });
+        if (!result.fromCache) recordIdpRequest(client.name, true, performance.now() - started);
+        return { handle, result };
       } catch (error) {
+        recordIdpRequest(client.name, false, performance.now() - started);
         const rotation =
           error instanceof TokenError &&
           error.code === 'idp_rejected' &&
@@ -152,6 +159,7 @@ export class TokenAcquirer {
           ROTATION_CODES.has(error.aadsts);
         if (!rotation || retries >= 1) throw error;
         retries += 1;
+        recordRotationRetry(client.name);
         this.options.logger?.warn('Assertion rejected; reloading the credential and retrying once', {
           client: client.name,
           scope,
@@ -334,7 +342,12 @@ export class TokenAcquirer {
   }
 }
 
-function acquired(client: ClientConfig, scope: string, result: TokenResult, cache: CacheOutcome): AcquiredToken {
+function acquired(
+  client: ClientConfig,
+  scope: string,
+  result: TokenResult,
+  cache: CacheOutcome,
+): AcquiredToken {
   return {
     accessToken: result.accessToken,
     expiresOn: result.expiresOn,

@@ -2,6 +2,7 @@ import type { Logger } from '../platform/log.js';
 import type { PlainResponse } from '../platform/problem.js';
 import type { TokenAcquirer } from './acquirer.js';
 import { TokenError } from './errors.js';
+import { recordAcquisition } from './metrics.js';
 import { oauthError, tokenResponse, unexpectedError } from './oauth.js';
 import { parseTokenRequest } from './request.js';
 
@@ -23,6 +24,7 @@ export async function handleTokenRequest(
     client = request.client ?? 'default';
     scope = request.scope;
     const token = await acquirer.acquire(client, scope);
+    recordAcquisition(client, 'issued', token.cache);
     logger.info('Token issued', {
       client,
       scope,
@@ -42,6 +44,12 @@ export async function handleTokenRequest(
         error: error.message,
         latencyMs: clock() - started,
       };
+      // A client name the request made up is not an attribute value (metrics stay low-cardinality).
+      recordAcquisition(
+        client !== undefined && acquirer.isConfigured(client) ? client : '(unknown)',
+        error.status === 400 || error.status === 403 ? 'refused' : 'failed',
+        undefined,
+      );
       if (
         error.code === 'invalid_request' ||
         error.code === 'invalid_scope' ||
@@ -51,6 +59,11 @@ export async function handleTokenRequest(
       } else logger.warn('Token request failed', fields);
       return oauthError(error);
     }
+    recordAcquisition(
+      client !== undefined && acquirer.isConfigured(client) ? client : '(unknown)',
+      'failed',
+      undefined,
+    );
     logger.error('Token request failed unexpectedly', { client, scope, error, latencyMs: clock() - started });
     return unexpectedError(input.invocationId);
   }

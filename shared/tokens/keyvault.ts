@@ -6,6 +6,7 @@ import {
   type RestErrorLike,
 } from '../platform/keyvault.js';
 import { TokenError } from './errors.js';
+import { recordKeyVaultRead } from './metrics.js';
 import type { CertificateSource } from './sources.js';
 
 /** Key Vault errors → typed errors: unreachable / throttled / 5xx / auth failures are transient (503). */
@@ -39,42 +40,42 @@ export function keyVaultSource(
 ): CertificateSource {
   const { certificates, secrets } = keyVaultClients(vaultUrl, connection);
   const label = `Key Vault certificate '${certificateName}' (${vaultUrl})`;
+  /** One Key Vault call, counted, with its SDK error mapped. */
+  const read = async <T>(operation: 'certificate' | 'secret', call: () => Promise<T>): Promise<T> => {
+    try {
+      const value = await call();
+      recordKeyVaultRead(operation, true);
+      return value;
+    } catch (error) {
+      recordKeyVaultRead(operation, false);
+      throw keyVaultError(label, error);
+    }
+  };
   return {
     label,
     async current() {
-      try {
-        const cert = await certificates.getCertificate(certificateName, {
-          abortSignal: keyVaultTimeout(),
-        });
-        const version = cert.properties.version;
-        if (!version)
-          throw new TokenError('certificate_invalid', `Certificate ${label}: Key Vault returned no version`);
-        return {
-          version,
-          ...(cert.properties.notBefore ? { notBefore: cert.properties.notBefore } : {}),
-          ...(cert.properties.expiresOn ? { expiresOn: cert.properties.expiresOn } : {}),
-        };
-      } catch (error) {
-        if (error instanceof TokenError) throw error;
-        throw keyVaultError(label, error);
-      }
+      const cert = await read('certificate', () =>
+        certificates.getCertificate(certificateName, { abortSignal: keyVaultTimeout() }),
+      );
+      const version = cert.properties.version;
+      if (!version)
+        throw new TokenError('certificate_invalid', `Certificate ${label}: Key Vault returned no version`);
+      return {
+        version,
+        ...(cert.properties.notBefore ? { notBefore: cert.properties.notBefore } : {}),
+        ...(cert.properties.expiresOn ? { expiresOn: cert.properties.expiresOn } : {}),
+      };
     },
     async material(version) {
-      try {
-        const secret = await secrets.getSecret(certificateName, {
-          version,
-          abortSignal: keyVaultTimeout(),
-        });
-        if (!secret.value)
-          throw new TokenError('certificate_invalid', `Certificate ${label}: the secret has no value`);
-        return {
-          value: secret.value,
-          ...(secret.properties.contentType ? { contentType: secret.properties.contentType } : {}),
-        };
-      } catch (error) {
-        if (error instanceof TokenError) throw error;
-        throw keyVaultError(label, error);
-      }
+      const secret = await read('secret', () =>
+        secrets.getSecret(certificateName, { version, abortSignal: keyVaultTimeout() }),
+      );
+      if (!secret.value)
+        throw new TokenError('certificate_invalid', `Certificate ${label}: the secret has no value`);
+      return {
+        value: secret.value,
+        ...(secret.properties.contentType ? { contentType: secret.properties.contentType } : {}),
+      };
     },
   };
 }

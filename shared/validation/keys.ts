@@ -2,6 +2,7 @@ import { importJWK, type JWK } from 'jose';
 import type { Logger } from '../platform/log.js';
 import { unavailable } from './errors.js';
 import type { FetchJson } from './http-json.js';
+import { observeKeySetAge, recordKeyRefresh } from './metrics.js';
 
 /**
  * Signing keys per issuer: the OIDC discovery document gives the issuer and `jwks_uri`, the JWKS
@@ -115,6 +116,13 @@ export class IssuerKeySet {
     this.metadataUrl = metadataUrl;
     this.#options = options;
     this.#retryAfterFailureMs = options.retryAfterFailureMs ?? 30_000;
+    observeKeySetAge(this);
+  }
+
+  /** Seconds since the last successful refresh; undefined before the first. */
+  lastGoodAgeSeconds(): number | undefined {
+    if (this.#lastSuccessAt === Number.NEGATIVE_INFINITY) return undefined;
+    return (this.#options.clock() - this.#lastSuccessAt) / 1000;
   }
 
   #retryAfterSeconds(): number {
@@ -134,8 +142,10 @@ export class IssuerKeySet {
         this.#snapshot = { issuer: discovery.issuer, keys, loadedAt: this.#options.clock() };
         this.#lastSuccessAt = this.#snapshot.loadedAt;
         this.#failing = false;
+        recordKeyRefresh(true);
       } catch (error) {
         this.#failing = true;
+        recordKeyRefresh(false);
         this.#options.log?.warn('Signing key refresh failed', {
           metadataUrl: this.metadataUrl,
           error: error instanceof Error ? error.message : String(error),

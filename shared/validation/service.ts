@@ -2,6 +2,7 @@ import type { Logger } from '../platform/log.js';
 import { type PlainResponse, problemResponse } from '../platform/problem.js';
 import { clientIdOf } from './claims.js';
 import { ValidationFailure } from './errors.js';
+import { recordValidation } from './metrics.js';
 import type { Policy } from './policy.js';
 import { checkBearerSyntax, extractToken, isForm, type TokenSource } from './request.js';
 import {
@@ -101,23 +102,31 @@ export class ValidationService {
         detail: 'Unknown validation policy.',
       });
     }
+    const started = performance.now();
     let token: string | undefined;
     try {
       token = extractToken(source);
     } catch (error) {
-      if (error instanceof ValidationFailure) return validateFailure(error, undefined, policy.realm);
-      throw error;
+      if (!(error instanceof ValidationFailure)) throw error;
+      recordValidation(policy.name, error, false, started);
+      return validateFailure(error, undefined, policy.realm);
     }
-    if (token === undefined) return noTokenResponse(policy.realm);
+    if (token === undefined) {
+      recordValidation(policy.name, 'no_token', false, started);
+      return noTokenResponse(policy.realm);
+    }
     try {
       // A cached token is this exact string, verified before: only an unknown one needs its syntax checked.
       const verified = this.#checkNow(token, policy) ?? (await this.#checkUncached(token, policy));
       this.#count(verified.claims, policy);
-      return validateSuccess(verified.claims, policy, Math.floor(this.#options.clock() / 1000));
+      const response = validateSuccess(verified.claims, policy, Math.floor(this.#options.clock() / 1000));
+      recordValidation(policy.name, undefined, verified.cacheHit, started);
+      return response;
     } catch (error) {
       if (!(error instanceof ValidationFailure)) throw error;
       // A malformed request is not a validation: no usage count.
       if (error.code !== 'invalid_request') this.#count(error.verifiedClaims, policy, error.reason);
+      recordValidation(policy.name, error, false, started);
       return validateFailure(error, policy, policy.realm);
     }
   }

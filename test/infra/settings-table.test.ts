@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
   END_MARKER,
+  renderMetricsTable,
+  renderReadmeTables,
   renderSettingsTable,
   replaceSettingsTable,
   START_MARKER,
 } from '../../scripts/settings-table.mjs';
-import { settingsCatalogue } from '../../shared/catalogue.js';
+import { metricsCatalogue, settingsCatalogue } from '../../shared/catalogue.js';
+import { METRIC_PREFIX } from '../../shared/platform/metrics.js';
 import { readRepoFile } from './lib/bicep.js';
 
 describe('README configuration table', () => {
@@ -31,5 +34,22 @@ describe('README configuration table', () => {
     expect(rewritten).not.toBe(readme);
     expect(rewritten).toBe(`# Title\n\n${START_MARKER}\nnew table\n${END_MARKER}\n\nafter\n`);
     expect(() => replaceSettingsTable('no markers', 'x')).toThrow(/settings-table:start/);
+  });
+});
+
+describe('README metrics table', () => {
+  it('is up to date with the metrics catalogue (run `npm run docs:settings`)', () => {
+    const readme = readRepoFile('README.md');
+    expect(readme, 'README.md tables are stale: run `npm run docs:settings`').toBe(
+      renderReadmeTables(readme, { settingsCatalogue, metricsCatalogue }),
+    );
+    expect(readme).toContain(renderMetricsTable(metricsCatalogue));
+  });
+
+  it('names every metric once, under the product prefix', () => {
+    const names = metricsCatalogue.map((metric) => metric.name);
+    expect(new Set(names).size).toBe(names.length);
+    for (const name of names)
+      expect(name).toMatch(new RegExp(`^${METRIC_PREFIX.replace('.', '\\.')}[a-z_.]+$`));
   });
 });
