@@ -10,9 +10,15 @@ import { matchesSetting } from './lib/settings-check.js';
  */
 const PLATFORM_VARIABLES = new Set(['WEBSITE_INSTANCE_ID', 'IDENTITY_ENDPOINT', 'MSI_ENDPOINT']);
 
+/**
+ * Names neither catalogued nor set by the platform. A name read as a section (`section(env, 'AzureAd')`
+ * reads `AzureAd__*`) passes when the catalogue declares settings under it.
+ */
 function uncatalogued(names: string[]): string[] {
   return names.filter(
-    (name) => !PLATFORM_VARIABLES.has(name) && !settingsCatalogue.some((spec) => matchesSetting(spec, name)),
+    (name) =>
+      !PLATFORM_VARIABLES.has(name) &&
+      !settingsCatalogue.some((spec) => matchesSetting(spec, name) || spec.name.startsWith(`${name}__`)),
   );
 }
 
@@ -33,12 +39,24 @@ describe('settings the code reads', () => {
       'const b = env?.Made__Up__Setting;',
       "const c = env['Another_Unknown'];",
       'const d = environment.Not_A_Read;',
+      // Typed readers take the environment and a literal name (issue 10 adds more of them).
+      "const e = seconds(env, 'Reader__Unknown__Seconds', 5, problems);",
+      "const f = intSetting(process.env, 'Validation__ClockSkewSeconds');",
+      "const g = section(env, 'AzureAd');",
+      "const h = format(value, 'Not__An__Env__Read');",
     ].join('\n');
     expect(envReads(source).sort()).toEqual([
       'Another_Unknown',
+      'AzureAd',
       'Made__Up__Setting',
+      'Reader__Unknown__Seconds',
       'Tokens__CertificateRefreshSeconds',
+      'Validation__ClockSkewSeconds',
     ]);
-    expect(uncatalogued(envReads(source)).sort()).toEqual(['Another_Unknown', 'Made__Up__Setting']);
+    expect(uncatalogued(envReads(source)).sort()).toEqual([
+      'Another_Unknown',
+      'Made__Up__Setting',
+      'Reader__Unknown__Seconds',
+    ]);
   });
 });
