@@ -16,12 +16,24 @@ param location string
 @description('Object id of the deployer, granted Key Vault Administrator to upload certificates; empty to skip.')
 param principalId string = ''
 
+// azd fills AZURE_PRINCIPAL_TYPE from the signed-in principal: a pipeline signs in as a service principal,
+// and a role assignment whose principalType does not match fails with UnmatchedPrincipalType.
 @allowed([
   'User'
   'ServicePrincipal'
   'Group'
 ])
+@description('Type of principalId (main.parameters.json maps it to AZURE_PRINCIPAL_TYPE).')
 param principalType string = 'User'
+
+// A dev environment is torn down and rebuilt under the same names: with purge protection on, `azd down
+// --purge` cannot purge the vault, and the next `azd up` meets the soft-deleted name (README, Deploy).
+@allowed([
+  'dev'
+  'prod'
+])
+@description('dev: a throwaway environment (Key Vault purge protection off by default); prod: everything kept.')
+param environmentType string = 'prod'
 
 @description('Phase two: create the Event Grid subscriptions that target functions (needs the code deployed; the azd postdeploy hook sets it).')
 param deployEventSubscriptions bool = false
@@ -29,11 +41,11 @@ param deployEventSubscriptions bool = false
 @description('Also subscribe the audit function to BlobCreated events of the audit export container.')
 param enableAuditExportSubscription bool = false
 
-@description('Grant the identity Microsoft Graph Application.ReadWrite.OwnedBy with the Graph Bicep extension (deployer needs directory rights).')
+@description('Grant the identity Microsoft Graph Application.ReadWrite.OwnedBy with the Graph Bicep extension (deployer needs directory rights); applied in phase two.')
 param grantGraphPermission bool = false
 
-@description('Key Vault purge protection; cannot be turned off once on.')
-param keyVaultPurgeProtection bool = true
+@description('Key Vault purge protection; cannot be turned off once on. Off by default for dev environments only.')
+param keyVaultPurgeProtection bool = environmentType != 'dev'
 
 @allowed([
   'Enabled'
@@ -54,15 +66,26 @@ param tokenCertificateName string = ''
 @description('Further app settings, name to value, kept across re-provisioning (the settings resource replaces the whole set).')
 param additionalAppSettings object = {}
 
+// Node 20 reached end of life on 2026-04-30; package.json's @types/node follows this major.
 @allowed([
   '20'
   '22'
 ])
-param nodeVersion string = '20'
+@description('Node.js major the function app runs (Flex Consumption).')
+param nodeVersion string = '22'
 
 @minValue(40)
 @maxValue(1000)
+@description('Flex Consumption scale-out limit.')
 param maximumInstanceCount int = 100
+
+@allowed([
+  512
+  2048
+  4096
+])
+@description('Flex Consumption instance memory, in MB.')
+param instanceMemoryMB int = 2048
 
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
@@ -161,6 +184,7 @@ module roles './modules/roles.bicep' = {
     keyVaultName: keyVault.outputs.name
     storageAccountName: storage.outputs.name
     productTopicName: eventGrid.outputs.productTopicName
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
     deployerPrincipalId: principalId
     deployerPrincipalType: principalType
   }
@@ -175,7 +199,12 @@ var coreAppSettings = {
   AzureWebJobsStorage__clientId: identity.outputs.clientId
   // DefaultAzureCredential picks a user-assigned identity only when told its client id.
   AZURE_CLIENT_ID: identity.outputs.clientId
+  // Application Insights accepts Entra ID-authenticated telemetry only (DisableLocalAuth): the host and
+  // the OpenTelemetry exporter (shared/platform/telemetry.ts) sign in as this identity, which holds
+  // Monitoring Metrics Publisher on the component ("Microsoft Entra authentication for Application
+  // Insights"). The connection string then only locates the resource.
   APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.outputs.connectionString
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.outputs.clientId};Authorization=AAD'
 }
 
 // Token acquisition for the default client, Microsoft.Identity.Web style, when its app registration is
@@ -207,6 +236,7 @@ module functionApp './modules/functionapp.bicep' = {
     deploymentContainerName: deploymentContainerName
     nodeVersion: nodeVersion
     maximumInstanceCount: maximumInstanceCount
+    instanceMemoryMB: instanceMemoryMB
     appSettings: union(coreAppSettings, tokenAppSettings, additionalAppSettings)
   }
 }
@@ -228,7 +258,10 @@ module eventSubscriptions './modules/event-subscriptions.bicep' = if (deployEven
   }
 }
 
-module graphPermission './modules/graph-permission.bicep' = if (grantGraphPermission) {
+// Phase two only: on the first run the identity is minutes old, and Microsoft Graph may not know it yet
+// ("Not a valid reference update", msgraph-bicep-types#193). By the postdeploy hook's provision it has
+// replicated; a failed grant is fixed by running `azd provision` again (README, Deploy).
+module graphPermission './modules/graph-permission.bicep' = if (grantGraphPermission && deployEventSubscriptions) {
   scope: rg
   name: 'graph-permission'
   params: {
@@ -241,6 +274,8 @@ output AZURE_LOCATION string = location
 output AZURE_TENANT_ID string = tenant().tenantId
 output AZURE_RESOURCE_GROUP string = rg.name
 output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+// The preprovision hook checks that this function exists before keeping DEPLOY_EVENT_SUBSCRIPTIONS=true.
+output AZURE_AUDIT_FUNCTION_NAME string = auditFunctionName
 output FUNCTION_APP_URL string = functionApp.outputs.uri
 output AZURE_KEY_VAULT_URI string = keyVault.outputs.uri
 output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name

@@ -9,7 +9,8 @@ param auditFunctionName string
 
 param keyVaultTopicName string
 param productTopicName string
-param storageTopicName string = ''
+@description('Name of the storage system topic; always the real name (the condition decides whether it is used).')
+param storageTopicName string
 param storageAccountId string
 param identityId string
 param deadLetterContainerName string

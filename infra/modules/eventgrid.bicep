@@ -69,4 +69,7 @@ output keyVaultTopicName string = keyVaultTopic.name
 output productTopicName string = productTopic.name
 output productTopicId string = productTopic.id
 output productTopicEndpoint string = productTopic.properties.endpoint
-output storageTopicName string = enableAuditExport ? storageTopicName : ''
+// Always the real name, even when the topic is not created: ARM validates the names of conditional
+// resources too, and an empty parent name makes the subscription '/auditexport-to-audit', which fails
+// with InvalidTemplate "incorrect segment lengths" (Azure/bicep#9594). The conditions alone decide.
+output storageTopicName string = storageTopicName

@@ -25,7 +25,7 @@ param appSettings object
   '20'
   '22'
 ])
-param nodeVersion string = '20'
+param nodeVersion string = '22'
 
 @minValue(40)
 @maxValue(1000)

@@ -1,6 +1,8 @@
 // Log Analytics workspace and a workspace-based Application Insights component. The app exports to it
 // through OpenTelemetry when APPLICATIONINSIGHTS_CONNECTION_STRING is set (shared/platform/telemetry.ts),
-// and the Functions host uses the same setting ("Monitor Azure Functions").
+// and the Functions host uses the same setting ("Monitor Azure Functions"). Local authentication is
+// off: ingestion needs a Microsoft Entra token of a principal holding Monitoring Metrics Publisher
+// (roles.bicep), named by APPLICATIONINSIGHTS_AUTHENTICATION_STRING.
 
 param logAnalyticsName string
 param applicationInsightsName string
@@ -30,11 +32,12 @@ resource applicationInsights 'Microsoft.Insights/components@2020-02-02' = {
   properties: {
     Application_Type: 'web'
     WorkspaceResourceId: workspace.id
+    DisableLocalAuth: true
   }
 }
 
-// The connection string holds an ingestion key only (it cannot read telemetry); it is still passed as
-// an app setting, never logged ("Connection strings in Application Insights").
+// With local authentication off, the connection string's instrumentation key only locates the resource:
+// telemetry sent with it alone is refused. It is still passed as an app setting, never logged.
 output connectionString string = applicationInsights.properties.ConnectionString
 output applicationInsightsName string = applicationInsights.name
 output logAnalyticsWorkspaceId string = workspace.id

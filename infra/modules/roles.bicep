@@ -6,6 +6,9 @@ param keyVaultName string
 param storageAccountName string
 param productTopicName string
 
+@description('Application Insights component the identity publishes telemetry to.')
+param applicationInsightsName string
+
 @description('Object id of the person or pipeline running the deployment; empty to skip.')
 param deployerPrincipalId string = ''
 
@@ -24,6 +27,7 @@ var roleIds = {
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
   eventGridDataSender: 'd5a91429-5739-47e2-a06b-3470a27159e7'
+  monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
 }
 
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
@@ -36,6 +40,10 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
 
 resource productTopic 'Microsoft.EventGrid/topics@2022-06-15' existing = {
   name: productTopicName
+}
+
+resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: applicationInsightsName
 }
 
 // Key Vault Certificate User: read certificates (public part) to build client assertions.
@@ -90,6 +98,18 @@ resource topicSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
     principalId: principalId
     principalType: 'ServicePrincipal'
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.eventGridDataSender)
+  }
+}
+
+// Monitoring Metrics Publisher on the Application Insights component: the Functions host and the
+// OpenTelemetry exporter send telemetry with the identity's token, as local authentication is off.
+resource telemetryPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(applicationInsights.id, principalId, roleIds.monitoringMetricsPublisher)
+  scope: applicationInsights
+  properties: {
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.monitoringMetricsPublisher)
   }
 }
 

@@ -47,4 +47,10 @@ export const platformSettings: SettingsCatalogue = [
     description: 'Application Insights connection; when set, telemetry is exported with OpenTelemetry.',
     deploy: 'bicep',
   },
+  {
+    name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
+    description:
+      '`ClientId=<identity client id>;Authorization=AAD`: the Functions host and the OpenTelemetry exporter send telemetry as that managed identity (Application Insights local authentication is off in Azure).',
+    deploy: 'bicep',
+  },
 ];

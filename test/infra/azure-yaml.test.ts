@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { declarations, parseBicep, readRepoFile, repoRoot } from './lib/bicep.js';
-import { isIgnored, parseIgnoreRules } from './lib/funcignore.js';
+import { isDirectoryIgnored, isIgnored, parseIgnoreRules } from './lib/funcignore.js';
 import { parseYamlMap, type YamlMap, yamlGet } from './lib/yaml.js';
 
 // Check 4 of issue 6: azure.yaml points at real paths and commands.
@@ -62,15 +62,16 @@ describe('azure.yaml', () => {
     }
     expect(runs.length).toBeGreaterThan(0);
     for (const run of runs) {
-      if (run.startsWith('./')) {
-        expect(existsSync(join(repoRoot, run)), run).toBe(true);
-      } else {
-        expect(run, 'inline hooks use npm').toMatch(/^npm (prune|install) /);
-      }
+      // Inline hooks run a package.json script or a Node script of the repository.
+      const npmScript = /^npm run ([\w:.-]+)$/.exec(run)?.[1];
+      const nodeScript = /^node (\S+\.mjs)(?: \w+)?$/.exec(run)?.[1];
+      if (npmScript) expect(Object.keys(packageJson.scripts), run).toContain(npmScript);
+      else if (nodeScript) expect(existsSync(join(repoRoot, nodeScript)), run).toBe(true);
+      else expect.fail(`unexpected hook command: ${run}`);
     }
-    const script = readRepoFile('scripts/postdeploy.sh');
-    expect(script).toMatch(/azd env set DEPLOY_EVENT_SUBSCRIPTIONS true/);
-    expect(script).toMatch(/azd provision/);
+    const script = readRepoFile('scripts/azd-hooks.mjs');
+    expect(script).toMatch(/'env', 'set', FLAG/);
+    expect(script).toMatch(/\['provision', '--no-prompt'\]/);
   });
 
   it('wires DEPLOY_EVENT_SUBSCRIPTIONS to the deployEventSubscriptions parameter, off by default', () => {
@@ -92,6 +93,9 @@ describe('azure.yaml', () => {
     expect(service.remoteBuild).toBe('false');
     const rules = parseIgnoreRules(readFileSync(join(repoRoot, '.funcignore'), 'utf8'));
     expect(isIgnored(rules, 'node_modules/@azure/functions/package.json')).toBe(false);
+    // The package folder azd zips is left out of a package made from the project itself.
+    expect(service.dist).toBe('dist/deploy');
+    expect(isDirectoryIgnored(rules, 'dist/deploy')).toBe(true);
   });
 
   it('rejects YAML it cannot read faithfully', () => {

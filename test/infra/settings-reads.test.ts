@@ -10,9 +10,15 @@ import { matchesSetting } from './lib/settings-check.js';
  */
 const PLATFORM_VARIABLES = new Set(['WEBSITE_INSTANCE_ID', 'IDENTITY_ENDPOINT', 'MSI_ENDPOINT']);
 
+/**
+ * Names neither catalogued nor set by the platform. A name read as a section (`section(env, 'AzureAd')`
+ * reads `AzureAd__*`) passes when the catalogue declares settings under it.
+ */
 function uncatalogued(names: string[]): string[] {
   return names.filter(
-    (name) => !PLATFORM_VARIABLES.has(name) && !settingsCatalogue.some((spec) => matchesSetting(spec, name)),
+    (name) =>
+      !PLATFORM_VARIABLES.has(name) &&
+      !settingsCatalogue.some((spec) => matchesSetting(spec, name) || spec.name.startsWith(`${name}__`)),
   );
 }
 
@@ -33,11 +39,16 @@ describe('settings the code reads', () => {
       'const b = env?.Made__Up__Setting;',
       "const c = env['Another_Unknown'];",
       'const d = environment.Not_A_Read;',
-      "const e = settings.seconds('Validation__KeyRefreshSeconds');",
-      "const f = settings.int(\n  'Reader__Unknown__Int', { max: 3 });",
-      "const g = reader.bool('Reader__Unknown__Bool') && reader.list('Reader_List') && x.string('Reader_String');",
-      "const h = defaultOf(tokenSettings, 'Default__Unknown');",
-      "const i = 'Not__A__Read'.trim();",
+      "const e1 = settings.seconds('Validation__KeyRefreshSeconds');",
+      "const f1 = settings.int(\n  'Reader__Unknown__Int', { max: 3 });",
+      "const g1 = reader.bool('Reader__Unknown__Bool') && reader.list('Reader_List') && x.string('Reader_String');",
+      "const h1 = defaultOf(tokenSettings, 'Default__Unknown');",
+      "const i1 = 'Not__A__Read'.trim();",
+      // Functions that take the environment and a literal name.
+      "const e = seconds(env, 'Reader__Unknown__Seconds', 5, problems);",
+      "const f = intSetting(process.env, 'Validation__ClockSkewSeconds');",
+      "const g = section(env, 'AzureAd');",
+      "const h = format(value, 'Not__An__Env__Read');",
     ].join('\n');
     const unknown = [
       'Another_Unknown',
@@ -47,8 +58,14 @@ describe('settings the code reads', () => {
       'Reader_String',
       'Reader__Unknown__Bool',
       'Reader__Unknown__Int',
+      'Reader__Unknown__Seconds',
     ];
-    const catalogued = ['Tokens__CertificateRefreshSeconds', 'Validation__KeyRefreshSeconds'];
+    const catalogued = [
+      'AzureAd',
+      'Tokens__CertificateRefreshSeconds',
+      'Validation__ClockSkewSeconds',
+      'Validation__KeyRefreshSeconds',
+    ];
     expect(envReads(source).sort()).toEqual([...unknown, ...catalogued].sort());
     expect(uncatalogued(envReads(source)).sort()).toEqual(unknown);
   });

@@ -1,82 +1,10 @@
 /**
- * A .funcignore reader with .gitignore semantics (the Functions Core Tools and azd both read it as
- * gitignore): blank lines and `#` comments skipped, `!` negates, a trailing `/` matches directories
- * only, a pattern with a slash before its end is anchored to the root, otherwise it matches a name at
- * any depth; `*` and `?` stay within a segment, `**` spans segments. As in git, a file inside an
- * excluded directory stays excluded even if a later rule would re-include it.
+ * The .funcignore reader (gitignore semantics) lives in scripts/funcignore.mjs, so the packaging script
+ * (scripts/stage-package.mjs) and these checks apply the same rules.
  */
-
-interface Rule {
-  negate: boolean;
-  directoryOnly: boolean;
-  regex: RegExp;
-  source: string;
-}
-
-function globToRegex(glob: string): string {
-  let out = '';
-  for (let i = 0; i < glob.length; i++) {
-    const char = glob[i] as string;
-    if (char === '*') {
-      if (glob[i + 1] === '*') {
-        const slashAfter = glob[i + 2] === '/';
-        out += slashAfter ? '(?:.*/)?' : '.*';
-        i += slashAfter ? 2 : 1;
-      } else {
-        out += '[^/]*';
-      }
-    } else if (char === '?') {
-      out += '[^/]';
-    } else if (char === '\\' && i + 1 < glob.length) {
-      out += `\\${glob[++i]}`;
-    } else {
-      out += char.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-    }
-  }
-  return out;
-}
-
-export function parseIgnoreRules(text: string): Rule[] {
-  const rules: Rule[] = [];
-  for (const raw of text.split(/\r?\n/)) {
-    let line = raw.replace(/(?<!\\)\s+$/, '');
-    if (line === '' || line.startsWith('#')) continue;
-    const negate = line.startsWith('!');
-    if (negate) line = line.slice(1);
-    const directoryOnly = line.endsWith('/');
-    if (directoryOnly) line = line.slice(0, -1);
-    const anchored = line.includes('/');
-    if (line.startsWith('/')) line = line.slice(1);
-    const body = globToRegex(line);
-    const regex = new RegExp(anchored ? `^${body}$` : `^(?:.*/)?${body}$`);
-    rules.push({ negate, directoryOnly, regex, source: raw });
-  }
-  return rules;
-}
-
-function lastMatch(rules: readonly Rule[], path: string, isDirectory: boolean): boolean | undefined {
-  let verdict: boolean | undefined;
-  for (const rule of rules) {
-    if (rule.directoryOnly && !isDirectory) continue;
-    if (rule.regex.test(path)) verdict = !rule.negate;
-  }
-  return verdict;
-}
-
-/** True when the file at `path` (relative, `/`-separated) is left out of the package. */
-export function isIgnored(rules: readonly Rule[], path: string): boolean {
-  const segments = path.split('/');
-  for (let depth = 1; depth < segments.length; depth++) {
-    if (lastMatch(rules, segments.slice(0, depth).join('/'), true)) return true;
-  }
-  return lastMatch(rules, path, false) ?? false;
-}
-
-/** True when a directory (and so everything in it) is left out. */
-export function isDirectoryIgnored(rules: readonly Rule[], path: string): boolean {
-  const segments = path.split('/');
-  for (let depth = 1; depth <= segments.length; depth++) {
-    if (lastMatch(rules, segments.slice(0, depth).join('/'), true)) return true;
-  }
-  return false;
-}
+export {
+  type IgnoreRule,
+  isDirectoryIgnored,
+  isIgnored,
+  parseIgnoreRules,
+} from '../../../scripts/funcignore.mjs';

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { isDirectoryIgnored, isIgnored, parseIgnoreRules } from './funcignore.js';
 
 /**
- * What a `func azure functionapp publish` or `azd deploy` zip would hold: the project tree with
- * .funcignore applied. node_modules is not listed file by file (it is pruned to production
- * dependencies before packaging); checkDependencies covers it.
+ * What the package holds: the project tree with .funcignore applied (scripts/stage-package.mjs copies
+ * exactly this into dist/deploy, which azd zips). node_modules is not listed file by file (the package
+ * gets its own, production dependencies only); dependencyProblems and packaging.test.ts cover it.
  */
 export function deploymentFiles(root: string, funcignore: string): string[] {
   const rules = parseIgnoreRules(funcignore);
