@@ -83,14 +83,14 @@ export async function startFakeIdp(keys: SigningPair[]): Promise<FakeIdp> {
   const idp = state as FakeIdp;
   idp.base = base;
   idp.holdJwks = () => {
-    let release = () => undefined as void;
+    let resolveHeld: () => void = () => {};
     held = new Promise<void>((resolve) => {
-      release = () => {
-        held = undefined;
-        resolve();
-      };
+      resolveHeld = resolve;
     });
-    return release;
+    return () => {
+      held = undefined;
+      resolveHeld();
+    };
   };
   idp.close = () => new Promise((resolve) => server.close(() => resolve()));
   return idp;
