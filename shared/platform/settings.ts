@@ -15,6 +15,24 @@ export const platformSettings: SettingsCatalogue = [
     deploy: 'bicep',
   },
   {
+    name: 'AzureWebJobsStorage__blobServiceUri',
+    description:
+      'The blob endpoint for identity-based connections, where it is not the one derived from `__accountName` (another cloud, a custom domain).',
+    deploy: 'optional',
+  },
+  {
+    name: 'AzureWebJobsStorage__queueServiceUri',
+    description:
+      'The queue endpoint for identity-based connections, where it is not the one derived from `__accountName` (another cloud, a custom domain).',
+    deploy: 'optional',
+  },
+  {
+    name: 'AzureWebJobsStorage__tableServiceUri',
+    description:
+      'The table endpoint for identity-based connections, where it is not the one derived from `__accountName` (another cloud, a custom domain).',
+    deploy: 'optional',
+  },
+  {
     name: 'AzureWebJobsStorage__credential',
     description: '`managedidentity` to use a managed identity for storage; otherwise DefaultAzureCredential.',
     deploy: 'bicep',

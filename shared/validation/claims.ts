@@ -14,9 +14,14 @@ export function tokenVersion(claims: Claims): '1.0' | '2.0' | undefined {
   return ver === '1.0' || ver === '2.0' ? ver : undefined;
 }
 
-/** `azp` (v2) or `appid` (v1). */
+/**
+ * Exactly the claim Entra sends for the token's version: `azp` on v2, `appid` on v1 ("Access token
+ * claims reference"). Never one for the other: a v2 token's `appid` is not who Entra says asked.
+ */
 export function clientIdOf(claims: Claims): string | undefined {
-  return tokenVersion(claims) === '1.0' ? str(claims.appid) : (str(claims.azp) ?? str(claims.appid));
+  const version = tokenVersion(claims);
+  if (version === '2.0') return str(claims.azp);
+  return version === '1.0' ? str(claims.appid) : undefined;
 }
 
 /** `idtyp` when present (Entra's optional claim), else user when delegated scopes (`scp`) are present. */
@@ -113,8 +118,9 @@ function claimValues(value: unknown, separator: string | undefined): string[] {
 export function checkAuthorization(claims: Claims, policy: Policy): void {
   if (!audienceAccepted(claims, policy)) throw fail('audience');
   const { clientId, user, scopes, roles } = factsOf(claims);
-  if (policy.allowedClientIds.length > 0 && (!clientId || !policy.allowedClientIds.includes(clientId))) {
-    throw fail('client');
+  if (policy.allowedClientIds.length > 0) {
+    if (!clientId) throw fail('client_id_missing');
+    if (!policy.allowedClientIds.includes(clientId)) throw fail('client');
   }
   if (policy.requireCertificateCredential) {
     const acr = tokenVersion(claims) === '1.0' ? claims.appidacr : claims.azpacr;

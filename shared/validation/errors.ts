@@ -37,6 +37,8 @@ export const REASONS = {
   malformed: { code: 'invalid_token', description: 'malformed token' },
   malformed_header: { code: 'invalid_token', description: 'malformed token header' },
   malformed_payload: { code: 'invalid_token', description: 'malformed token payload' },
+  duplicate_header_member: { code: 'invalid_token', description: 'token header repeats a member name' },
+  duplicate_claim: { code: 'invalid_token', description: 'token claims repeat a member name' },
   encrypted: { code: 'invalid_token', description: 'encrypted tokens are not accepted' },
   unsigned: { code: 'invalid_token', description: 'token is not signed' },
   algorithm: { code: 'invalid_token', description: 'algorithm not accepted', claim: 'alg' },
@@ -66,6 +68,10 @@ export const REASONS = {
   // Whom it is for and what it grants.
   audience: { code: 'invalid_token', description: 'audience not accepted', claim: 'aud' },
   client: { code: 'invalid_token', description: 'client not allowed' },
+  client_id_missing: {
+    code: 'invalid_token',
+    description: 'token lacks the client id claim of its version (azp on v2, appid on v1)',
+  },
   certificate_credential: { code: 'invalid_token', description: 'certificate credential required' },
   app_only: { code: 'invalid_token', description: 'app-only token required' },
   user_only: { code: 'invalid_token', description: 'user token required' },

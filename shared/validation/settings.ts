@@ -35,7 +35,7 @@ export const validationSettings: SettingsCatalogue = [
   {
     name: 'Validation__AllowedClientIds',
     description:
-      'Flat `default` policy: allowed calling client ids (`azp`/`appid`), comma-separated; empty allows any.',
+      'Flat `default` policy: allowed calling client ids (`azp` on v2 tokens, `appid` on v1; a token without that claim is refused), comma-separated; empty allows any.',
     deploy: 'optional',
   },
   {

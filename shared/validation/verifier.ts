@@ -53,15 +53,56 @@ interface IssuerRoute {
 
 const B64URL = /^[A-Za-z0-9_-]+$/;
 
-function decodeJson(part: string, what: string): Record<string, unknown> {
+/** Every string literal in JSON text, and whether a colon follows it (a member name). */
+const JSON_STRING = /"(?:[^"\\]|\\.)*"(\s*:)?/g;
+
+/** Member names in the whole tree, counted after JSON.parse merged any duplicates (no recursion: any depth). */
+function memberCount(root: unknown): number {
+  let count = 0;
+  const pending: unknown[] = [root];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (value === null || typeof value !== 'object') continue;
+    if (Array.isArray(value)) {
+      pending.push(...value);
+      continue;
+    }
+    for (const key in value) {
+      count += 1;
+      pending.push((value as Record<string, unknown>)[key]);
+    }
+  }
+  return count;
+}
+
+/**
+ * Whether the text names a member twice in some object (at any depth), however it is spelled
+ * (`"aud"` and `"\u0061ud"` are one name). JSON.parse keeps the last one, so its tree holds fewer
+ * members than the text names. Outside strings JSON has no `"`, so the scan sees every string.
+ */
+function repeatsMember(text: string, parsed: unknown): boolean {
+  let named = 0;
+  for (const match of text.matchAll(JSON_STRING)) if (match[1] !== undefined) named += 1;
+  return named !== memberCount(parsed);
+}
+
+/**
+ * A header or claims set, refused when malformed or when it repeats a member name: RFC 7515 §4
+ * and RFC 7519 §4 allow only rejecting that or taking the last one, and a backend that re-reads
+ * the token may take the first, so rejecting leaves no room for the two to disagree.
+ */
+function decodeJson(part: string, what: 'header' | 'payload'): Record<string, unknown> {
+  const malformed = what === 'header' ? 'malformed_header' : 'malformed_payload';
+  const text = Buffer.from(part, 'base64url').toString('utf8');
   let value: unknown;
   try {
-    value = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+    value = JSON.parse(text);
   } catch {
-    throw fail(what === 'header' ? 'malformed_header' : 'malformed_payload');
+    throw fail(malformed);
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value))
-    throw fail(what === 'header' ? 'malformed_header' : 'malformed_payload');
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw fail(malformed);
+  if (repeatsMember(text, value))
+    throw fail(what === 'header' ? 'duplicate_header_member' : 'duplicate_claim');
   return value as Record<string, unknown>;
 }
 

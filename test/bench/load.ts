@@ -14,6 +14,8 @@ export interface LoadOptions {
   method?: string;
   headers?: Record<string, string>;
   body?: string;
+  /** A file of bearer tokens, one per line: each request sends the next one (load-tokens.mjs). */
+  tokensFile?: string;
 }
 
 export interface LoadResult {
@@ -25,14 +27,23 @@ export interface LoadResult {
 
 const cli = join(dirname(createRequire(import.meta.url).resolve('autocannon/package.json')), 'autocannon.js');
 
-export function runLoad(options: LoadOptions): Promise<LoadResult> {
+function cliArgs(options: LoadOptions): string[] {
   const args = [cli, '--json', '-c', String(options.connections), '-d', String(options.duration)];
   if (options.method) args.push('-m', options.method);
   for (const [name, value] of Object.entries(options.headers ?? {})) args.push('-H', `${name}=${value}`);
   if (options.body !== undefined) args.push('-b', options.body);
   args.push(options.url);
+  return args;
+}
+
+export function runLoad(options: LoadOptions): Promise<LoadResult> {
+  const perToken = options.tokensFile !== undefined;
+  const args = perToken ? [join(import.meta.dirname, 'load-tokens.mjs')] : cliArgs(options);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(perToken ? { env: { ...process.env, BENCH_LOAD: JSON.stringify(options) } } : {}),
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (chunk: Buffer) => {

@@ -30,14 +30,18 @@ export interface FakeIdp {
   base: string;
   keys: SigningPair[];
   mode: 'ok' | 'fail';
+  /** Requests received, counted before any failure or hold (so a test sees every attempt). */
   requests: { discovery: number; jwks: number };
+  /** Holds every JWKS response until the returned function is called (a slow IdP). */
+  holdJwks(): () => void;
   /** Extra JWK members per kid (e.g. `issuer`). */
   extra: Record<string, Record<string, unknown>>;
   close(): Promise<void>;
 }
 
 export async function startFakeIdp(keys: SigningPair[]): Promise<FakeIdp> {
-  const state: Omit<FakeIdp, 'base' | 'close'> = {
+  let held: Promise<void> | undefined;
+  const state: Omit<FakeIdp, 'base' | 'close' | 'holdJwks'> = {
     keys,
     mode: 'ok',
     requests: { discovery: 0, jwks: 0 },
@@ -50,14 +54,15 @@ export async function startFakeIdp(keys: SigningPair[]): Promise<FakeIdp> {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
     };
+    const v2 = /^\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration$/.exec(url);
+    const v1 = /^\/([^/]+)\/\.well-known\/openid-configuration$/.exec(url);
+    if (v2 || v1) state.requests.discovery += 1;
+    if (url === '/keys') state.requests.jwks += 1;
     if (state.mode === 'fail') {
       res.writeHead(500).end();
       return;
     }
-    const v2 = /^\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration$/.exec(url);
-    const v1 = /^\/([^/]+)\/\.well-known\/openid-configuration$/.exec(url);
     if (v2 || v1) {
-      state.requests.discovery += 1;
       const tid = (v2 ?? v1)?.[1] === 'common' ? '{tenantid}' : (v2 ?? v1)?.[1];
       send({
         issuer: v2 ? `${base}/${tid}/v2.0` : `https://sts.windows.net/${tid}/`,
@@ -66,8 +71,9 @@ export async function startFakeIdp(keys: SigningPair[]): Promise<FakeIdp> {
       return;
     }
     if (url === '/keys') {
-      state.requests.jwks += 1;
-      send({ keys: state.keys.map((k) => ({ ...k.publicJwk, ...state.extra[k.kid] })) });
+      const answer = () => send({ keys: state.keys.map((k) => ({ ...k.publicJwk, ...state.extra[k.kid] })) });
+      if (held) void held.then(answer);
+      else answer();
       return;
     }
     res.writeHead(404).end();
@@ -76,6 +82,16 @@ export async function startFakeIdp(keys: SigningPair[]): Promise<FakeIdp> {
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const idp = state as FakeIdp;
   idp.base = base;
+  idp.holdJwks = () => {
+    let resolveHeld: () => void = () => {};
+    held = new Promise<void>((resolve) => {
+      resolveHeld = resolve;
+    });
+    return () => {
+      held = undefined;
+      resolveHeld();
+    };
+  };
   idp.close = () => new Promise((resolve) => server.close(() => resolve()));
   return idp;
 }

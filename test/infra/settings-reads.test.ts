@@ -69,4 +69,30 @@ describe('settings the code reads', () => {
     expect(envReads(source).sort()).toEqual([...unknown, ...catalogued].sort());
     expect(uncatalogued(envReads(source)).sort()).toEqual(unknown);
   });
+
+  it('finds names read through a constant, a template of constants, or a list the file reads from', () => {
+    // As storage.ts reads AzureWebJobsStorage__*, and policy.ts its optional lists.
+    const throughVariables = [
+      "const PREFIX = 'Const__Prefix';",
+      'const connection = env[PREFIX];',
+      `const account = env[\`\${PREFIX}__accountName\`];`,
+      "const optional: Array<[string, string]> = [['List__Setting', 'key'], ['Other__List', 'other']];",
+      'for (const [setting] of optional) settings.list(setting);',
+      "const missing = ['UPPER_ONE', 'UPPER_TWO'].filter((name) => !env[name]);",
+      "const message = 'not a setting: Words with spaces';",
+    ].join('\n');
+    expect(envReads(throughVariables).sort()).toEqual(
+      [
+        'Const__Prefix',
+        'Const__Prefix__accountName',
+        'List__Setting',
+        'Other__List',
+        'UPPER_ONE',
+        'UPPER_TWO',
+      ].sort(),
+    );
+    expect(uncatalogued(envReads(throughVariables)).length).toBe(6);
+    // Without a read through a variable, a setting-shaped literal is only a string.
+    expect(envReads("const label = 'Not__A__Read'; const x = env.Plain_Read;")).toEqual(['Plain_Read']);
+  });
 });

@@ -1,4 +1,4 @@
-import { createHash, generateKeyPairSync, randomUUID } from 'node:crypto';
+import { createHash, randomUUID, X509Certificate } from 'node:crypto';
 import { ConfidentialClientApplication } from '@azure/msal-node';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, importPKCS8, jwtVerify, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -464,9 +464,29 @@ describe('Entra stand-in: test controls', () => {
     expect(payload.roles).toBeUndefined();
   });
 
-  it('keeps an unrelated RSA key out of the JWKS', async () => {
-    const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const jwks = (await (await fetch(id.jwksUriV2)).json()) as { keys: { n: string }[] };
-    expect(jwks.keys.map((k) => k.n)).not.toContain(publicKey.export({ format: 'jwk' }).n);
+  it('publishes only the tenant`s signing keys, public parts only, never a client`s credential key', async () => {
+    const jwks = (await (await fetch(id.jwksUriV2)).json()) as { keys: Record<string, unknown>[] };
+    // The key that signs today's tokens is there, under the kid the tokens carry.
+    const token = await id.controls.mintAppToken({
+      clientId: id.apps.secretClient.appId,
+      resource: id.apps.api.appId,
+    });
+    const kid = decodeProtectedHeader(token).kid;
+    expect(kid).toBe(id.controls.currentKid());
+    expect(jwks.keys.map((k) => k.kid)).toContain(kid);
+    for (const key of jwks.keys) {
+      expect(Object.keys(key).filter((name) => ['d', 'p', 'q', 'dp', 'dq', 'qi'].includes(name))).toEqual([]);
+    }
+    // Client certificates registered in the directory (the apps' credentials) stay out of it.
+    const clientModuli = [id.apps.gateway.appId, id.apps.gatewayPfx.appId].flatMap((appId) =>
+      id.directory
+        .get(appId)
+        .keyCredentials.map(
+          (k) =>
+            (new X509Certificate(k.certificatePem).publicKey.export({ format: 'jwk' }) as { n: string }).n,
+        ),
+    );
+    expect(clientModuli.length).toBeGreaterThan(0);
+    for (const n of clientModuli) expect(jwks.keys.map((k) => k.n)).not.toContain(n);
   });
 });

@@ -66,6 +66,12 @@ describe('Key Vault stand-in with the unmodified SDK clients', () => {
       clientId: id.apps.product.appId,
       resource: 'https://vault.azure.net',
     });
+    // Positive control: the same token, unforged, gets past authentication (the secret is not there).
+    const genuine = await fetch(`${id.keyVaultUrl}secrets/x?api-version=7.5`, {
+      headers: { authorization: `Bearer ${vaultToken}` },
+    });
+    expect(genuine.status).toBe(404);
+    expect(((await genuine.json()) as { error: { code: string } }).error.code).toBe('SecretNotFound');
     const [h, p] = vaultToken.split('.');
     const forged = await fetch(`${id.keyVaultUrl}secrets/x?api-version=7.5`, {
       headers: { authorization: `Bearer ${h}.${p}.${Buffer.from('not a signature').toString('base64url')}` },

@@ -213,16 +213,24 @@ describe('validation against the Entra stand-in', () => {
 
   it('JWKS outage: last-known-good keys keep working; an unknown kid gives 503 with Retry-After', async () => {
     const known = await clientSecretToken(2);
+    // A second token, signed with the same key but never validated: during the outage its
+    // signature must be checked with the last-known-good keys (not answered from the token cache).
+    const unseen = await clientSecretToken(2);
+    expect(unseen).not.toBe(known);
     expect((await validate(known)).status).toBe(200);
     id.controls.setJwks('fail');
     try {
       await id.controls.rotateSigningKey();
       await sleep(1100);
       const unknown = await clientSecretToken(2);
-      expect((await validate(known)).status).toBe(200);
+      // The new kid sends the validator to the JWKS, which fails: it now knows the IdP is down.
+      const jwksBefore = id.counters.jwksRequests();
       const res = await validate(unknown);
       expect(res.status).toBe(503);
       expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(id.counters.jwksRequests()).toBeGreaterThan(jwksBefore);
+      expect((await validate(unseen)).status).toBe(200);
+      expect((await validate(known)).status).toBe(200);
     } finally {
       id.controls.reset();
     }

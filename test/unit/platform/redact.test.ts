@@ -57,11 +57,21 @@ describe('redaction', () => {
   it('the logger never writes what redact removes', () => {
     const lines: string[] = [];
     const logger = createLogger((_level, line) => lines.push(line));
-    logger.info(`got ${jwt}`, { access_token: jwt, detail: `client_secret=abc123xyz`, privateKey });
+    // The key also goes under a name that is not sensitive, so only the PEM pattern can catch it.
+    logger.info(`got ${jwt}`, {
+      access_token: jwt,
+      detail: `client_secret=abc123xyz`,
+      privateKey,
+      pem: privateKey,
+    });
+    logger.warn(`loaded ${privateKey}`);
     const all = lines.join('\n');
     expect(all).not.toContain(jwt);
     expect(all).not.toContain('abc123xyz');
-    expect(all).not.toContain('PRIVATE KEY-----\nMII');
+    // Each base64 line of the key, as it would appear even inside JSON (where newlines become \n).
+    const body = privateKey.split('\n').filter((line) => line.length > 0 && !line.startsWith('-----'));
+    expect(body.length).toBeGreaterThan(5);
+    for (const line of body) expect(all).not.toContain(line);
   });
 
   it('keeps error codes (OAuth, AADSTS, ours) but redacts an authorization code under the same key', () => {

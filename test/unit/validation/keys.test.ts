@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createFetchJson } from '../../../shared/validation/http-json.js';
 import { IssuerKeySet } from '../../../shared/validation/keys.js';
 import { type FakeIdp, newKey, type SigningPair, startFakeIdp, TENANT } from '../../helpers/fake-idp.js';
@@ -55,11 +55,24 @@ describe('IssuerKeySet', () => {
     idp.keys = [k1];
     const set = keySet();
     await set.current();
+    const loadedAt = now;
     const before = idp.requests.jwks;
     now += 43_200_000;
-    const snapshot = await set.current(); // answers from the held keys
-    expect(snapshot.keys.has('k1')).toBe(true);
-    await new Promise((r) => setTimeout(r, 100));
+    const release = idp.holdJwks();
+    try {
+      const answered = set.current().then((snapshot) => ({ snapshot }));
+      // The refresh is under way: its JWKS request has reached the IdP, which holds the answer.
+      await vi.waitFor(() => expect(idp.requests.jwks - before).toBe(1));
+      const first = await Promise.race([
+        answered,
+        new Promise<'still waiting'>((resolve) => setImmediate(() => resolve('still waiting'))),
+      ]);
+      expect(first).not.toBe('still waiting');
+      expect((first as Awaited<typeof answered>).snapshot.loadedAt).toBe(loadedAt); // the held keys
+    } finally {
+      release();
+    }
+    await vi.waitFor(() => expect(set.heldKeys()?.loadedAt).toBe(now));
     expect(idp.requests.jwks - before).toBe(1);
   });
 
@@ -70,7 +83,10 @@ describe('IssuerKeySet', () => {
     idp.mode = 'fail';
     now += 43_200_000;
     expect((await set.keyFor('k1'))?.kid).toBe('k1');
-    await new Promise((r) => setTimeout(r, 50));
+    // That started a background refresh; refresh() joins the one in flight rather than starting one.
+    const fetches = set.fetches;
+    await set.refresh();
+    expect(set.fetches).toBe(fetches);
     now += 300_000;
     await expect(set.keyFor('new-kid')).rejects.toMatchObject({ code: 'unavailable', status: 503 });
     now += 86_400_000;
@@ -98,21 +114,22 @@ describe('IssuerKeySet', () => {
     now += 3_600_001;
     const fetches = set.fetches;
     await set.current().catch(() => undefined); // past last-known-good: 503 now, but a refresh starts
-    await new Promise((r) => setTimeout(r, 100));
     expect(set.fetches).toBe(fetches + 1);
+    await vi.waitFor(() => expect(set.heldKeys()?.loadedAt).toBe(now));
     expect((await set.keyFor('k1'))?.kid).toBe('k1');
   });
 
   it('answers 503 with Retry-After when no keys were ever loaded, and does not hammer', async () => {
     idp.mode = 'fail';
     const set = keySet();
-    const before = idp.requests.jwks + idp.requests.discovery;
+    const before = { ...idp.requests };
     const error = await set.current().catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'unavailable', status: 503 });
     expect((error as { retryAfterSeconds: number }).retryAfterSeconds).toBeGreaterThan(0);
     await expect(set.current()).rejects.toMatchObject({ code: 'unavailable' });
     expect(set.fetches).toBe(1);
-    expect(idp.requests.jwks + idp.requests.discovery - before).toBe(0); // failures answer 500 before counting
+    // One attempt reached the IdP (its discovery request failed, so no JWKS request followed).
+    expect(idp.requests).toEqual({ discovery: before.discovery + 1, jwks: before.jwks });
     idp.mode = 'ok';
   });
 });

@@ -1,5 +1,5 @@
 import { decodeJwt } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ValidationFailure } from '../../../shared/validation/errors.js';
 import type { PolicyInput } from '../../../shared/validation/policy.js';
 import {
@@ -44,6 +44,8 @@ interface Case {
   header?: Record<string, unknown>;
   version?: '1.0' | '2.0';
   signer?: () => SigningPair;
+  /** Rewrites the JSON text of the header or claims before signing (what jose will not produce). */
+  json?: { header?: (text: string) => string; claims?: (text: string) => string };
   /** undefined = accepted; otherwise [status, description]. */
   expect?: [number, string];
 }
@@ -74,10 +76,26 @@ const cases: Case[] = [
   { name: 'missing ver', claims: { ver: undefined }, expect: [401, 'token version not accepted'] },
   { name: 'tenant not in the list', claims: { tid: OTHER_TENANT }, expect: [401, 'tenant not accepted'] },
   { name: 'tid not a GUID', claims: { tid: '../../etc' }, expect: [401, 'tenant not accepted'] },
-  { name: 'tid does not match iss', claims: { iss: `${'x'}` }, expect: [401, 'issuer not accepted'] },
+  {
+    // Any tenant may call, so only the issuer check can see that tid and iss disagree.
+    name: 'tid does not match iss',
+    policy: { tenants: 'any' },
+    claims: { tid: OTHER_TENANT, iss: 'base:TENANT' },
+    expect: [401, 'issuer not accepted'],
+  },
   {
     name: 'issuer of another tenant with our tid',
-    claims: { iss: `https://login.microsoftonline.com/${OTHER_TENANT}/v2.0` },
+    claims: { iss: 'base:OTHER_TENANT' },
+    expect: [401, 'issuer not accepted'],
+  },
+  {
+    name: 'our tenant on another authority',
+    claims: { iss: `https://login.microsoftonline.com/${TENANT}/v2.0` },
+    expect: [401, 'issuer not accepted'],
+  },
+  {
+    name: 'v1 issuer on a v2 token',
+    claims: { iss: `https://sts.windows.net/${TENANT}/` },
     expect: [401, 'issuer not accepted'],
   },
   { name: 'any tenant accepted', policy: { tenants: 'any' } },
@@ -93,6 +111,78 @@ const cases: Case[] = [
     expect: [401, 'client not allowed'],
   },
   { name: 'v1 client via appid', version: '1.0', policy: { allowedClientIds: [CLIENT_ID] } },
+  // The client id claim by version (Entra: azp on v2, appid on v1), never one for the other.
+  {
+    name: 'v2 without azp but with an allowed appid',
+    policy: { allowedClientIds: [CLIENT_ID] },
+    claims: { azp: undefined, appid: CLIENT_ID },
+    expect: [401, 'token lacks the client id claim of its version (azp on v2, appid on v1)'],
+  },
+  {
+    name: 'v1 without appid but with an allowed azp',
+    version: '1.0',
+    policy: { allowedClientIds: [CLIENT_ID] },
+    claims: { appid: undefined, azp: CLIENT_ID },
+    expect: [401, 'token lacks the client id claim of its version (azp on v2, appid on v1)'],
+  },
+  {
+    name: 'v2: azp is the client, whatever appid says',
+    policy: { allowedClientIds: [CLIENT_ID] },
+    claims: { appid: 'someone-else' },
+  },
+  {
+    name: 'v2: an allowed appid does not stand in for a disallowed azp',
+    policy: { allowedClientIds: [CLIENT_ID] },
+    claims: { azp: 'someone-else', appid: CLIENT_ID },
+    expect: [401, 'client not allowed'],
+  },
+  {
+    name: 'v1: an allowed azp does not stand in for a disallowed appid',
+    version: '1.0',
+    policy: { allowedClientIds: [CLIENT_ID] },
+    claims: { appid: 'someone-else', azp: CLIENT_ID },
+    expect: [401, 'client not allowed'],
+  },
+  { name: 'v2 without azp where no client rule applies', claims: { azp: undefined } },
+  // Duplicate member names (RFC 7515 §4, RFC 7519 §4): refused, never first- or last-wins.
+  {
+    name: 'claims repeat aud (first value foreign)',
+    json: { claims: (text) => `{"aud":"api://someone-else",${text.slice(1)}` },
+    expect: [401, 'token claims repeat a member name'],
+  },
+  {
+    name: 'claims repeat aud with the same value',
+    json: { claims: (text) => `{"aud":"${API_CLIENT_ID}",${text.slice(1)}` },
+    expect: [401, 'token claims repeat a member name'],
+  },
+  {
+    name: 'claims repeat azp, spelled with a unicode escape',
+    json: { claims: (text) => `{"\\u0061zp":"someone-else",${text.slice(1)}` },
+    expect: [401, 'token claims repeat a member name'],
+  },
+  {
+    name: 'claims repeat a member inside a nested object',
+    json: { claims: (text) => `{"cnf":{"kid":"a","kid":"b"},${text.slice(1)}` },
+    expect: [401, 'token claims repeat a member name'],
+  },
+  {
+    name: 'header repeats alg',
+    json: { header: (text) => `{"alg":"none",${text.slice(1)}` },
+    expect: [401, 'token header repeats a member name'],
+  },
+  {
+    name: 'header repeats kid',
+    json: { header: (text) => `{"kid":"other",${text.slice(1)}` },
+    expect: [401, 'token header repeats a member name'],
+  },
+  {
+    name: 'the same name in two objects is no repeat',
+    json: { claims: (text) => `{"a":{"x":1},"b":[{"x":2},{"x":3}],${text.slice(1)}` },
+  },
+  {
+    name: 'a name-like string in a value or an odd member name is no repeat',
+    claims: { note: 'x", "aud": "evil', 'odd":"name': '\\":', list: ['"aud":'] },
+  },
   { name: 'certificate credential present', policy: { requireCertificateCredential: true } },
   {
     name: 'secret credential where certificate required',
@@ -155,12 +245,12 @@ const cases: Case[] = [
   },
   { name: 'app kind accepts app token', policy: { tokenKind: 'app' } },
   {
-    name: 'app kind rejects user token',
+    name: 'user kind rejects app token',
     policy: { tokenKind: 'user' },
     expect: [401, 'user token required'],
   },
   {
-    name: 'user kind rejects app token',
+    name: 'app kind rejects user token',
     policy: { tokenKind: 'app' },
     claims: userClaims(),
     expect: [401, 'app-only token required'],
@@ -240,17 +330,25 @@ describe('verifier rules (table-driven)', () => {
   it.each(cases)('$name', async (c) => {
     const policy = makePolicy(idp, c.policy);
     const claims = resolveTimes(c.claims);
-    if (c.claims && 'iss' in c.claims && c.claims.iss === 'x')
-      claims.iss = `https://sts.windows.net/${TENANT}/`;
-    const token = c.header?.crit
-      ? rawSign(key, { alg: 'RS256', kid: 'k1', ...c.header }, await decodeClaims(c, claims))
-      : await mint(c.signer?.() ?? key, {
-          nowSeconds: nowSeconds(),
-          base: idp.base,
-          ...(c.version ? { version: c.version } : {}),
-          claims,
-          ...(c.header ? { header: c.header } : {}),
-        });
+    // Issuers on this run's IdP (its port is known only now).
+    if (claims.iss === 'base:TENANT') claims.iss = `${idp.base}/${TENANT}/v2.0`;
+    if (claims.iss === 'base:OTHER_TENANT') claims.iss = `${idp.base}/${OTHER_TENANT}/v2.0`;
+    const rawHeader = { alg: 'RS256', typ: 'JWT', kid: 'k1', ...c.header };
+    const token = c.json
+      ? rawSign(
+          key,
+          (c.json.header ?? ((t) => t))(JSON.stringify(rawHeader)),
+          (c.json.claims ?? ((t) => t))(JSON.stringify(await decodeClaims(c, claims))),
+        )
+      : c.header?.crit
+        ? rawSign(key, rawHeader, await decodeClaims(c, claims))
+        : await mint(c.signer?.() ?? key, {
+            nowSeconds: nowSeconds(),
+            base: idp.base,
+            ...(c.version ? { version: c.version } : {}),
+            claims,
+            ...(c.header ? { header: c.header } : {}),
+          });
     const run = verifier(false).verify(token, policy);
     if (!c.expect) {
       const result = await run;
@@ -357,10 +455,12 @@ describe('verifier rules (table-driven)', () => {
     try {
       nowMs += 43_200_000; // the 12 h refresh is due: it runs in the background and fails
       expect(v.verifyCached(token, policy)?.cacheHit).toBe(true);
-      await new Promise((resolve) => setTimeout(resolve, 100));
       nowMs = started + 86_400_001;
-      expect(() => v.verifyCached(token, policy)).toThrow(
-        expect.objectContaining({ code: 'unavailable', status: 503 }),
+      // Once the background refresh has failed, the held keys are past last-known-good.
+      await vi.waitFor(() =>
+        expect(() => v.verifyCached(token, policy)).toThrow(
+          expect.objectContaining({ code: 'unavailable', status: 503 }),
+        ),
       );
     } finally {
       idp.mode = 'ok';
