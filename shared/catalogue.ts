@@ -1,3 +1,4 @@
+import { callersSettings } from './callers/settings.js';
 import { identitySettings } from './platform/identity-settings.js';
 import { platformSettings } from './platform/settings.js';
 import type { SettingsCatalogue } from './platform/settings-reader.js';
@@ -10,4 +11,5 @@ export const settingsCatalogue: SettingsCatalogue = [
   ...identitySettings,
   ...tokenSettings,
   ...validationSettings,
+  ...callersSettings,
 ];
