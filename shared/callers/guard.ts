@@ -57,7 +57,12 @@ export class CallerGuard {
     this.#options = options;
   }
 
-  async admit(operation: CallerOperation, authorization: string | null): Promise<Admission> {
+  /** `log`: the invocation's logger, so a refusal is logged with its invocation id. */
+  async admit(
+    operation: CallerOperation,
+    authorization: string | null,
+    log: Logger = this.#options.log,
+  ): Promise<Admission> {
     const { verifier, allowKeyOnly, legacyIntrospectionPolicy } = this.#options;
     const hasToken = BEARER.test(authorization ?? '');
     const legacyGuarded = legacyIntrospectionPolicy && (operation === 'introspect' || operation === 'revoke');
@@ -65,14 +70,14 @@ export class CallerGuard {
       return { ok: true, caller: this.#keyCaller() };
     const outcome = await verifier.verify(authorization, verifier.policy);
     if ('response' in outcome) {
-      this.#options.log.info('Caller refused', { operation, status: outcome.response.status });
+      log.info('Caller refused', { operation, status: outcome.response.status });
       return { ok: false, response: outcome.response };
     }
     const clientId = str(outcome.claims.azp) ?? str(outcome.claims.appid) ?? '(unknown)';
     const tenantId = str(outcome.claims.tid) ?? '(unknown)';
     const grant = this.#options.grants.byClientId.get(clientId.toLowerCase());
     const refuse = (error: CallerError): Admission => {
-      this.#options.log.info('Caller refused', { operation, clientId, code: error.code });
+      log.info('Caller refused', { operation, clientId, code: error.code });
       return { ok: false, response: callerRefusal(error, 'callers') };
     };
     if (grant && this.#options.grants.misconfigured.has(grant.name))

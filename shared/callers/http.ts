@@ -42,7 +42,11 @@ export function forCaller<T>(
       loggerFor(context).error(`${callers.name} configuration invalid`, { problems: ready.problems });
       return configurationProblem(callers.name, ready.problems);
     }
-    const admission = await ready.guard.admit(operation, request.headers.get('authorization'));
+    const admission = await ready.guard.admit(
+      operation,
+      request.headers.get('authorization'),
+      loggerFor(context),
+    );
     if (!admission.ok) return admission.response;
     return handler(request, context, runtime, admission.caller);
   };
