@@ -1,4 +1,5 @@
 import type { HttpRequest } from '@azure/functions';
+import { callersAuthLevel, forCaller } from '../shared/callers/http.js';
 import type { PlainResponse } from '../shared/platform/problem.js';
 import { registerHttp } from '../shared/platform/registry.js';
 import type { ReadyRuntime } from '../shared/platform/runtime.js';
@@ -17,7 +18,7 @@ export async function introspect(
 registerHttp('introspect', {
   route: 'introspect',
   methods: ['POST'],
-  authLevel: 'function',
+  authLevel: callersAuthLevel(),
   capability: validation,
-  handler: introspect,
+  handler: forCaller('introspect', introspect),
 });

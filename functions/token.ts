@@ -1,4 +1,6 @@
 import type { HttpRequest, InvocationContext } from '@azure/functions';
+import type { Caller } from '../shared/callers/guard.js';
+import { callersAuthLevel, forCaller } from '../shared/callers/http.js';
 import { loggerFor } from '../shared/platform/log.js';
 import type { PlainResponse } from '../shared/platform/problem.js';
 import { registerHttp } from '../shared/platform/registry.js';
@@ -6,24 +8,28 @@ import type { ReadyRuntime } from '../shared/platform/runtime.js';
 import { handleTokenRequest } from '../shared/tokens/endpoint.js';
 import { type TokenRuntime, tokens } from '../shared/tokens/service.js';
 
-/** POST /api/token: a token for a configured client, acquired with its certificate (RFC 6749 responses). */
+/**
+ * POST /api/token: a token for a configured client, acquired with its certificate (RFC 6749
+ * responses); a caller with its own Entra identity gets only its own clients and scopes.
+ */
 export async function token(
   request: HttpRequest,
   context: InvocationContext,
   { service }: ReadyRuntime<TokenRuntime>,
+  caller: Caller,
 ): Promise<PlainResponse> {
   const input = {
     contentType: request.headers.get('content-type'),
     body: await request.text(),
     invocationId: context.invocationId,
   };
-  return handleTokenRequest(service.acquirer, input, loggerFor(context), service.clock);
+  return handleTokenRequest(service.acquirer, input, loggerFor(context), service.clock, caller.tokenGrant);
 }
 
 registerHttp('token', {
   route: 'token',
   methods: ['POST'],
-  authLevel: 'function',
+  authLevel: callersAuthLevel(),
   capability: tokens,
-  handler: token,
+  handler: forCaller('token', token),
 });

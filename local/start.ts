@@ -82,7 +82,43 @@ function identityValues(identity: RunningIdentity): Record<string, string> {
         requiredRoles: ['Orders.Read'], // granted to every demo client (local/directory/seed.ts)
       },
     }),
+    ...callerValues(identity),
   };
+}
+
+/**
+ * The demo callers (shared/callers): the APIM instance may use the default client, the Envoy
+ * sidecar a named client with the Envoy gateway's PFX certificate, and a caller token alone (no
+ * function key) is how they call /api/token. A tenant seeded before callers existed has none.
+ */
+function callerValues(identity: RunningIdentity): Record<string, string> {
+  const { apps } = identity;
+  if (!apps.productApi || !apps.apimCaller || !apps.envoyCaller) return {};
+  return {
+    Callers__Audience: `${apps.productApi.identifierUri},${apps.productApi.appId}`,
+    Callers__AllowKeyOnly: 'false',
+    Callers__apim__ClientId: apps.apimCaller.appId,
+    Callers__apim__Clients: 'default',
+    Callers__apim__Operations: 'token,introspect,revoke,usage',
+    Callers__envoy__ClientId: apps.envoyCaller.appId,
+    Callers__envoy__Clients: 'envoy',
+    Clients__envoy__ClientId: apps.gatewayPfx.appId,
+    Clients__envoy__AllowedScopes: `${apps.api.identifierUri}/.default`,
+    Clients__envoy__ClientCredentials__0__SourceType: 'KeyVault',
+    Clients__envoy__ClientCredentials__0__KeyVaultUrl: identity.keyVaultUrl,
+    Clients__envoy__ClientCredentials__0__KeyVaultCertificateName: apps.gatewayPfx.certificateName ?? '',
+  };
+}
+
+/** The banner's secretless path: a caller token from the Entra stand-in, then /api/token with it alone. */
+function callerCurl(identity: RunningIdentity, hostUrl: string, ca: string, seedFile: string): string {
+  const { apps } = identity;
+  if (!apps.productApi || !apps.apimCaller)
+    return '  # Callers: this tenant was seeded before caller apps existed; delete .local/identity to get them.';
+  return `  # Secretless: the APIM instance's own Entra token (its secret read from the seed file, never printed), then /api/token with it and no function key:
+  CALLER=$(curl -s --cacert ${ca} ${identity.tokenEndpointV2} -d grant_type=client_credentials -d client_id=${apps.apimCaller.appId} \\
+    --data-urlencode client_secret=$(node -p "require('${seedFile}').apimCaller.secret") -d scope=${apps.productApi.identifierUri}/.default | node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')
+  TOKEN=$(curl -s ${hostUrl}/api/token -H "Authorization: Bearer $CALLER" -d scope=${apps.api.identifierUri}/.default | node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')`;
 }
 
 /** Writes the identity values into local.settings.json (they change when `.local/` is reset). */
@@ -194,8 +230,8 @@ Identity stand-ins (demo tenant ${identity.tenantId}; HTTPS, CA ${ca})
 
 Try:
   curl -s ${host.url}/api/health
-  # A token for the demo API through the product (certificate from the Key Vault stand-in), then validate it:
-  TOKEN=$(curl -s ${host.url}/api/token -H 'x-functions-key: ${hostKey}' -d scope=${apps.api.identifierUri}/.default | node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')
+  # A token for the demo API through the product (certificate from the Key Vault stand-in), then validate it.
+${callerCurl(identity, host.url, ca, seedFile)}
   curl -si ${host.url}/api/validate/certificate-only -H 'x-functions-key: ${hostKey}' -H "Authorization: Bearer $TOKEN"
   # A token straight from the Entra stand-in, for a client with a secret (read from the seed file, never printed):
   curl -s --cacert ${ca} ${identity.tokenEndpointV2} \\

@@ -1,3 +1,4 @@
+import { callersSettings } from './callers/settings.js';
 import { identitySettings } from './platform/identity-settings.js';
 import type { MetricsCatalogue } from './platform/metrics.js';
 import { platformSettings } from './platform/settings.js';
@@ -13,6 +14,7 @@ export const settingsCatalogue: SettingsCatalogue = [
   ...identitySettings,
   ...tokenSettings,
   ...validationSettings,
+  ...callersSettings,
 ];
 
 /** Every metric the product emits. Each capability contributes its own list. */

@@ -37,7 +37,16 @@ export interface SeededApps {
   partnerGateway: SeededApp;
   /** DCR-style client apps, one secret each, ending in 10, 40, 200 days and one already ended. */
   partnerApps: SeededApp[];
+  /** The product's own API (App ID URI, app roles): the audience of caller tokens (`Callers__Audience`). */
+  productApi: SeededApp;
+  /** A caller with a secret, standing in for an APIM instance's managed identity. */
+  apimCaller: SeededApp;
+  /** A caller with a certificate (in the Key Vault stand-in), an Envoy sidecar. */
+  envoyCaller: SeededApp;
 }
+
+/** App roles of the product's API that grant caller operations (shared/callers/grants.ts). */
+export const PRODUCT_API_ROLES = ['Tokens.Request', 'Credentials.Read', 'Audit.Read'] as const;
 
 /** Days from seeding to the end of each partner app's secret (negative: already expired). */
 export const PARTNER_SECRET_DAYS = [10, 40, 200, -5] as const;
@@ -172,7 +181,27 @@ export function seedTenant(
     return app;
   });
 
+  // The product's own API, as "Expose an API" creates it, and two callers of it. Their tokens are
+  // app-only: a gateway calls /api/token for itself, no user is involved.
+  const productApi = directory.addApplication({
+    displayName: demo ? 'Token plumbing API' : 'Test product API',
+    appRoles: PRODUCT_API_ROLES.map((value) => ({ value })),
+    accessTokenAcceptedVersion: 2,
+  });
+  productApi.identifierUris.push(`api://${productApi.appId}`);
+  const apimCaller = withSecret(demo ? 'APIM instance (managed identity)' : 'Test caller (secret)');
+  const envoyCaller = withCertificate(
+    demo ? 'Envoy sidecar' : 'Test caller (cert)',
+    demo ? 'envoy-sidecar' : 'caller-cert',
+    PEM,
+  );
+  directory.assignRole(apimCaller.appId, productApi.appId, 'Tokens.Request');
+  directory.assignRole(envoyCaller.appId, productApi.appId, 'Tokens.Request');
+
   return {
+    productApi: summary(productApi),
+    apimCaller,
+    envoyCaller,
     api: summary(api),
     apiV1: summary(apiV1),
     gateway,

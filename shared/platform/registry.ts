@@ -108,8 +108,11 @@ export function maxBodyBytesSetting(env: Env = process.env): number {
 
 const started = new WeakSet<Capability<Runtime<object>>>();
 
-/** Builds a capability's runtime when its first function registers, and says once what is wrong with it. */
-function start<R extends Runtime<object>>(capability: Capability<R>): void {
+/**
+ * Builds a capability's runtime when its first function registers, and says once what is wrong with
+ * it. Also for a capability a function uses beside its own (the callers guard, shared/callers/http.ts).
+ */
+export function startCapability<R extends Runtime<object>>(capability: Capability<R>): void {
   if (started.has(capability)) return;
   started.add(capability);
   const runtime = capability.runtime();
@@ -126,7 +129,7 @@ function start<R extends Runtime<object>>(capability: Capability<R>): void {
 function withRuntime<R extends Runtime<object>>(options: HttpFunctionOptions<R>): HttpHandler {
   if (!options.capability) return options.handler;
   const { capability, handler } = options;
-  start(capability);
+  startCapability(capability);
   return async (request, context) => {
     const runtime = capability.runtime();
     if (runtime.ok) return handler(request, context, runtime as ReadyRuntime<R>);
@@ -217,7 +220,7 @@ export function registerTimer<R extends Runtime<object>>(
   let handler = options.handler as TimerFunctionHandler;
   if (options.capability) {
     const { capability, handler: handle } = options;
-    start(capability);
+    startCapability(capability);
     handler = (timer, context) =>
       handle(timer, context, runtimeOrThrow(capability, 'the next scheduled run tries again.'));
   }
@@ -256,7 +259,7 @@ export function registerEventGrid<R extends Runtime<object>>(
   let handler: EventGridEventHandler = options.handler as EventGridEventHandler;
   if (options.capability) {
     const { capability, handler: handle } = options;
-    start(capability);
+    startCapability(capability);
     handler = (event, context) =>
       handle(event, context, runtimeOrThrow(capability, 'the event will be retried.'));
   }

@@ -13,6 +13,10 @@ export type TokenErrorCode =
   | 'unknown_client'
   /** The scope is not in the client's AllowedScopes (403). */
   | 'scope_not_allowed'
+  /** The caller (its own Entra identity) is not granted that client (403 unauthorized_client). */
+  | 'client_not_granted'
+  /** The caller is not granted that scope (403 invalid_scope). */
+  | 'scope_not_granted'
   /** The client is named in settings but its settings are invalid (503, not transient). */
   | 'client_misconfigured'
   /** The certificate could not be used: bad format, wrong password, expired or not yet valid (502). */
@@ -32,6 +36,8 @@ const statusByCode: Record<TokenErrorCode, number> = {
   unknown_client: 400,
   invalid_scope: 400,
   scope_not_allowed: 403,
+  client_not_granted: 403,
+  scope_not_granted: 403,
   throttled: 429,
   idp_rejected: 502,
   certificate_invalid: 502,

@@ -32,6 +32,9 @@ const oauthErrorName: Record<TokenError['code'], string> = {
   invalid_scope: 'invalid_scope',
   // The scope is valid but exceeds what this client was granted (RFC 6749 §5.2 invalid_scope).
   scope_not_allowed: 'invalid_scope',
+  // RFC 6749 §5.2: the authenticated caller is not authorized for this client / scope.
+  client_not_granted: 'unauthorized_client',
+  scope_not_granted: 'invalid_scope',
   idp_rejected: 'server_error',
   certificate_invalid: 'server_error',
   client_misconfigured: 'server_error',

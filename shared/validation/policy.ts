@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ConfigurationError } from '../platform/errors.js';
 import { type Env, settingsReader } from '../platform/settings-reader.js';
+import { callersPolicyInput } from './callers-policy.js';
 import { POLICY_DEFAULTS } from './policy-defaults.js';
 import { validationSettings } from './settings.js';
 
@@ -166,6 +167,8 @@ export function loadPolicies(env: Env, options: LoadPolicyOptions = {}): Map<str
   const raw: Record<string, unknown> = {};
   const flat = flatDefault(env, problems);
   if (flat) raw.default = flat;
+  const callers = callersPolicyInput(env, problems);
+  if (callers) raw[callers.name] = callers.input;
 
   let json: string | undefined;
   let source = 'Validation__Policies';
@@ -190,6 +193,9 @@ export function loadPolicies(env: Env, options: LoadPolicyOptions = {}): Map<str
         for (const [name, value] of Object.entries(parsed)) {
           if (name === 'default' && flat) {
             problems.push(`${source}: "default" is also defined by the flat Validation__* settings; use one`);
+          }
+          if (callers && name === callers.name) {
+            problems.push(`${source}: "${name}" is also defined by Callers__Audience; use one`);
           }
           raw[name] = value;
         }

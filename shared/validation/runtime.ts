@@ -130,7 +130,8 @@ function build(env: Env, deps: ValidationDeps): ValidationRuntime {
     usage,
     clock,
     introspectionPolicy,
-    ...(callerPolicy ? { callerPolicy } : {}),
+    // Callers of /api/introspect and /api/revoke are checked by the callers capability
+    // (shared/callers), which reads Validation__IntrospectionCallerPolicy as an alias.
     log,
   });
   return { ok: true, service, usage };

@@ -203,16 +203,30 @@ export class ValidationService {
   async #authenticateCaller(source: TokenSource): Promise<PlainResponse | undefined> {
     const name = this.#options.callerPolicy;
     if (!name) return undefined;
-    const policy = this.#options.policies.get(name);
-    if (!policy) return oauthError(503, 'temporarily_unavailable', 'caller policy not configured', 60);
-    const match = /^\s*bearer\s+(\S+)\s*$/i.exec(source.authorization ?? '');
-    if (!match?.[1]) return noTokenResponse(policy.realm);
+    const outcome = await this.verifyCaller(source.authorization, name);
+    return 'response' in outcome ? outcome.response : undefined;
+  }
+
+  /**
+   * A caller's own bearer token (Authorization header only, RFC 6750 §2.1) checked under the named
+   * policy with every rule, revocation included: its verified claims, or the RFC 6750 answer to
+   * give (401 without a token or with a bad one, 503 when it cannot be checked now).
+   */
+  async verifyCaller(
+    authorization: string | null,
+    policyName: string,
+  ): Promise<{ claims: VerifiedToken['claims'] } | { response: PlainResponse }> {
+    const policy = this.#options.policies.get(policyName);
+    if (!policy)
+      return { response: oauthError(503, 'temporarily_unavailable', 'caller policy not configured', 60) };
+    const match = /^\s*bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+    if (!match?.[1]) return { response: noTokenResponse(policy.realm) };
     try {
-      await this.check(match[1], policy);
-      return undefined;
+      const verified = this.#checkNow(match[1], policy) ?? (await this.#checkUncached(match[1], policy));
+      return { claims: verified.claims };
     } catch (error) {
       if (!(error instanceof ValidationFailure)) throw error;
-      return validateFailure(error, policy, policy.realm);
+      return { response: validateFailure(error, policy, policy.realm) };
     }
   }
 

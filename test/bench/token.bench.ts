@@ -73,6 +73,10 @@ beforeAll(async () => {
       Clients__burst__ClientCredentials__0__SourceType: 'KeyVault',
       Clients__burst__ClientCredentials__0__KeyVaultUrl: id.keyVaultUrl,
       Clients__burst__ClientCredentials__0__KeyVaultCertificateName: 'gateway-pfx',
+      // A caller with its own Entra identity (shared/callers), for the caller-token case.
+      Callers__Audience: `${id.apps.productApi.identifierUri},${id.apps.productApi.appId}`,
+      Callers__bench__ClientId: id.apps.apimCaller.appId,
+      Callers__bench__Clients: 'default',
     }),
   });
 });
@@ -192,6 +196,48 @@ describe('token acquisition benchmark', () => {
         'concurrency, 1,000 concurrent cold requests for one scope:',
         `  bare MSAL (in-process, no coalescing): ${bareIdp} IdP token requests`,
         `  /api/token over HTTP:                  ${idp} IdP token request(s), ${reads} Key Vault secret read(s), all 1,000 answered 200 in ${fmt(elapsed, 0)} ms`,
+      ].join('\n'),
+    );
+  });
+
+  it('HTTP: /api/token with a caller token vs without one (function key only), same host, one run', async () => {
+    const callerToken = (
+      await new ClientSecretCredential(id.tenantId, id.apps.apimCaller.appId, id.apps.apimCaller.secret!, {
+        authorityHost: id.authorityHost,
+        disableInstanceDiscovery: true,
+      }).getToken(`${id.apps.productApi.identifierUri}/.default`)
+    ).token;
+    const keyOnly = { 'content-type': 'application/json', 'x-functions-key': host.key };
+    const withCaller = { ...keyOnly, authorization: `Bearer ${callerToken}` };
+    const body = JSON.stringify({ scope });
+    for (const headers of [keyOnly, withCaller]) {
+      const warm = await fetch(`${host.url}/api/token`, { method: 'POST', headers, body });
+      expect(warm.status).toBe(200);
+    }
+    // The caller is held to its grant: the measured path really checks the caller token.
+    const refused = await fetch(`${host.url}/api/token`, {
+      method: 'POST',
+      headers: withCaller,
+      body: JSON.stringify({ scope, client: 'burst' }),
+    });
+    expect(refused.status).toBe(403);
+    const run = (headers: Record<string, string>) =>
+      runLoad({ url: `${host.url}/api/token`, method: 'POST', headers, body, connections: 32, duration: 5 });
+    await run(withCaller); // warm-up
+    const rounds: { key: Awaited<ReturnType<typeof run>>; caller: Awaited<ReturnType<typeof run>> }[] = [];
+    for (let round = 0; round < 2; round++)
+      rounds.push({ key: await run(keyOnly), caller: await run(withCaller) });
+    const mean = (pick: (r: (typeof rounds)[number]) => number) =>
+      rounds.reduce((sum, r) => sum + pick(r), 0) / rounds.length;
+    expect(rounds.every((r) => r.key.non2xx + r.caller.non2xx === 0)).toBe(true);
+    const key = mean((r) => r.key.requests.average);
+    const caller = mean((r) => r.caller.requests.average);
+    console.log(
+      [
+        'HTTP /api/token, caller token vs function key only (autocannon, 32 connections, 2 x 5 s each, alternating):',
+        `  function key only:        ${fmt(key, 0)} req/s, p50 ${mean((r) => r.key.latency.p50)} ms, p99 ${mean((r) => r.key.latency.p99)} ms`,
+        `  caller token (verified):  ${fmt(caller, 0)} req/s, p50 ${mean((r) => r.caller.latency.p50)} ms, p99 ${mean((r) => r.caller.latency.p99)} ms`,
+        `  ratio caller/key-only: ${fmt(caller / key, 2)}x req/s (goal: >= 0.9x)`,
       ].join('\n'),
     );
   });

@@ -44,6 +44,31 @@ function mintUserToken(instance: string, caFile: string, body: Record<string, un
   });
 }
 
+/** A caller token as the banner's curl gets it: client credentials with the seeded caller's secret. */
+function callerToken(instance: string, caFile: string, form: Record<string, string>): Promise<string> {
+  const target = new URL(`${form.tenant}/oauth2/v2.0/token`, instance);
+  const { tenant: _tenant, ...fields } = form;
+  return new Promise((resolve, reject) => {
+    const request = httpsRequest(
+      target,
+      {
+        method: 'POST',
+        ca: readFileSync(caFile),
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      },
+      (response) => {
+        let text = '';
+        response.on('data', (chunk: Buffer) => {
+          text += chunk.toString();
+        });
+        response.on('end', () => resolve((JSON.parse(text) as { access_token: string }).access_token));
+      },
+    );
+    request.on('error', reject);
+    request.end(new URLSearchParams({ grant_type: 'client_credentials', ...fields }).toString());
+  });
+}
+
 describe('npm start (dist/local/start.js)', () => {
   it('serves /api/health with 200, prints a curl, and stops every child on SIGTERM', async () => {
     expect(existsSync(entry), 'run `npm run build` first (npm test does)').toBe(true);
@@ -86,11 +111,34 @@ describe('npm start (dist/local/start.js)', () => {
     expect(settings.Keys.master.length).toBeGreaterThan(20);
     expect(existsSync(join(temp, 'state', 'azurite'))).toBe(true);
 
-    // The demo tenant is wired: the gateway client gets a certificate-authenticated token.
-    const token = await fetch(url?.replace('/api/health', '/api/token') ?? '', {
+    // The demo tenant is wired, secretless: the APIM caller's own token, no function key, gets the
+    // gateway client's certificate-authenticated token; a key alone is refused.
+    const tokenUrl = url?.replace('/api/health', '/api/token') ?? '';
+    const tokenBody = JSON.stringify({ scope: settings.Values.AzureAd__AllowedScopes });
+    const keyOnly = await fetch(tokenUrl, {
       method: 'POST',
       headers: { 'x-functions-key': settings.Keys.host.default, 'content-type': 'application/json' },
-      body: JSON.stringify({ scope: settings.Values.AzureAd__AllowedScopes }),
+      body: tokenBody,
+    });
+    expect([keyOnly.status, keyOnly.headers.get('www-authenticate')]).toEqual([
+      401,
+      'Bearer realm="callers"',
+    ]);
+    const seededApps = JSON.parse(readFileSync(join(temp, 'state', 'identity', 'seeded-apps.json'), 'utf8'));
+    const caller = await callerToken(
+      settings.Values.AzureAd__Instance,
+      join(temp, 'state', 'tls', 'ca.pem'),
+      {
+        tenant: settings.Values.AzureAd__TenantId,
+        client_id: seededApps.apimCaller.appId,
+        client_secret: seededApps.apimCaller.secret,
+        scope: `${seededApps.productApi.identifierUri}/.default`,
+      },
+    );
+    const token = await fetch(tokenUrl, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${caller}`, 'content-type': 'application/json' },
+      body: tokenBody,
     });
     expect(token.status).toBe(200);
     const { access_token: accessToken } = (await token.json()) as { access_token: string };
@@ -127,6 +175,8 @@ describe('npm start (dist/local/start.js)', () => {
     expect(secrets.length).toBeGreaterThan(0);
     for (const secret of secrets) expect(output).not.toContain(secret);
     expect(output).toContain(`seeded-apps.json').secretClient.secret`);
+    expect(output).toContain(`seeded-apps.json').apimCaller.secret`);
+    expect(output).toMatch(/\/api\/token -H "Authorization: Bearer \$CALLER"/);
 
     const childPids = (await import('node:child_process'))
       .execFileSync('ps', ['-o', 'pid=', '--ppid', String(child.pid)])

@@ -89,15 +89,21 @@ describe('apim-token-policy.xml (backend token from /api/token)', () => {
   const policy = parseStrictXml(readGuide('apim-token-policy.xml'));
   const inbound = inboundOf(policy);
 
-  it('POSTs the scope to the token URL with the function key', () => {
+  it("POSTs the scope to the token URL as APIM's managed identity, with no function key", () => {
     const [request] = all(inbound, 'send-request');
     const children = request?.children ?? [];
     expect(children.find((c) => c.name === 'set-url')?.text).toBe('{{agw-token-url}}');
     expect(children.find((c) => c.name === 'set-method')?.text).toBe('POST');
     expect(children.find((c) => c.name === 'set-body')?.text).toContain('{{agw-backend-scope}}');
-    expect(children.filter((c) => c.name === 'set-header').map((c) => c.attributes.name)).toContain(
+    expect(children.filter((c) => c.name === 'set-header').map((c) => c.attributes.name)).not.toContain(
       'x-functions-key',
     );
+    expect(readGuide('apim-token-policy.xml')).not.toMatch(/function-key|x-functions-key/i);
+    // The send-request child order of the APIM policy reference: the identity comes after the body.
+    const names = children.map((c) => c.name);
+    expect(names.indexOf('authentication-managed-identity')).toBeGreaterThan(names.indexOf('set-body'));
+    const identity = children.find((c) => c.name === 'authentication-managed-identity');
+    expect(identity?.attributes.resource).toBe('{{agw-product-api}}');
   });
 
   it('caches one token per token URL and scope until shortly before expires_in', () => {
