@@ -35,6 +35,15 @@ param principalType string = 'User'
 @description('dev: a throwaway environment (Key Vault purge protection off by default); prod: everything kept.')
 param environmentType string = 'prod'
 
+@description('Azure Monitor alert rules on the product metrics, with an action group (README, Alerts).')
+param enableAlerts bool = true
+
+@description('E-mail address the alerts notify; empty for none.')
+param alertEmail string = ''
+
+@description('Webhook (Teams, Logic App, PagerDuty…) the alerts call; empty for none.')
+param alertWebhookUrl string = ''
+
 @description('Phase two: create the Event Grid subscriptions that target functions (needs the code deployed; the azd postdeploy hook sets it).')
 param deployEventSubscriptions bool = false
 
@@ -133,6 +142,19 @@ module monitoring './modules/monitoring.bicep' = {
     applicationInsightsName: 'appi-${resourceToken}'
     location: location
     tags: tags
+  }
+}
+
+module alerts './modules/alerts.bicep' = if (enableAlerts) {
+  scope: rg
+  name: 'alerts'
+  params: {
+    location: location
+    tags: tags
+    applicationInsightsId: monitoring.outputs.applicationInsightsId
+    actionGroupName: 'ag-${resourceToken}'
+    alertEmail: alertEmail
+    alertWebhookUrl: alertWebhookUrl
   }
 }
 

@@ -40,4 +40,5 @@ resource applicationInsights 'Microsoft.Insights/components@2020-02-02' = {
 // telemetry sent with it alone is refused. It is still passed as an app setting, never logged.
 output connectionString string = applicationInsights.properties.ConnectionString
 output applicationInsightsName string = applicationInsights.name
+output applicationInsightsId string = applicationInsights.id
 output logAnalyticsWorkspaceId string = workspace.id

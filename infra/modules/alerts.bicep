@@ -1,0 +1,141 @@
+// Azure Monitor alert rules on the product's OpenTelemetry metrics, which the Azure Monitor distro
+// exports to the workspace-based Application Insights component's AppMetrics table (Name, Sum,
+// ItemCount, Properties = the metric's attributes; "AppMetrics", Azure Monitor table reference).
+// Log search alerts (scheduledQueryRules) read that table; an action group sends the notification.
+// Every metric name and attribute a query uses is checked against the code's metrics catalogue
+// (test/infra/alerts.test.ts). README "Alerts" says what each rule means and what to check first.
+
+param location string
+param tags object = {}
+param applicationInsightsId string
+param actionGroupName string
+
+@description('E-mail address the action group notifies; empty for none.')
+param alertEmail string = ''
+
+@description('Webhook (Teams, Logic App, PagerDuty…) the action group calls; empty for none.')
+param alertWebhookUrl string = ''
+
+@description('Share of validations answered 503 (no usable signing keys) over 5 minutes that raises an alert.')
+param unavailableRateThreshold string = '0.05'
+
+@description('Failed token acquisitions (429/5xx) over 5 minutes that raise an alert.')
+param tokenFailureThreshold int = 5
+
+var emailReceivers = empty(alertEmail) ? [] : [
+  {
+    name: 'email'
+    emailAddress: alertEmail
+    useCommonAlertSchema: true
+  }
+]
+var webhookReceivers = empty(alertWebhookUrl) ? [] : [
+  {
+    name: 'webhook'
+    serviceUri: alertWebhookUrl
+    useCommonAlertSchema: true
+  }
+]
+
+resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = {
+  name: actionGroupName
+  location: 'global'
+  tags: tags
+  properties: {
+    groupShortName: 'gwplumbing'
+    enabled: true
+    emailReceivers: emailReceivers
+    webhookReceivers: webhookReceivers
+  }
+}
+
+var validationsMetric = 'gateway_plumbing.validations'
+var tokenAcquisitionsMetric = 'gateway_plumbing.token.acquisitions'
+
+// Validations that could not be checked: no usable signing keys (IdP unreachable past
+// last-known-good) or no denylist. Gateways then fail closed, so callers see 503s.
+resource validationUnavailable 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview' = {
+  name: 'alert-validation-unavailable'
+  location: location
+  tags: tags
+  properties: {
+    displayName: 'Validation unavailable (signing keys or revocation list missing)'
+    description: 'Share of /api/validate answers that were 503 unavailable. First check: /api/health and the gateway_plumbing.keyset.age metric.'
+    severity: 1
+    enabled: true
+    scopes: [
+      applicationInsightsId
+    ]
+    evaluationFrequency: 'PT5M'
+    windowSize: 'PT5M'
+    criteria: {
+      allOf: [
+        {
+          query: 'AppMetrics | where Name == "${validationsMetric}" | extend outcome = tostring(Properties.outcome) | summarize total = sum(Sum), unavailable = sumif(Sum, outcome == "unavailable") | where total > 0 | extend rate = unavailable / total | where rate > ${unavailableRateThreshold}'
+          timeAggregation: 'Count'
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    actions: {
+      actionGroups: [
+        actionGroup.id
+      ]
+    }
+  }
+}
+
+// Token requests the product could not serve: the IdP or Key Vault down with nothing cached,
+// throttling, a certificate Entra no longer accepts.
+resource tokenFailures 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview' = {
+  name: 'alert-token-failures'
+  location: location
+  tags: tags
+  properties: {
+    displayName: 'Token acquisition failures'
+    description: 'Failed /api/token requests (429 or 5xx) by client. First check: the function log for the AADSTS code of "Token request failed", then Key Vault and Entra health.'
+    severity: 2
+    enabled: true
+    scopes: [
+      applicationInsightsId
+    ]
+    evaluationFrequency: 'PT5M'
+    windowSize: 'PT5M'
+    criteria: {
+      allOf: [
+        {
+          query: 'AppMetrics | where Name == "${tokenAcquisitionsMetric}" | extend outcome = tostring(Properties.outcome), client = tostring(Properties.client) | where outcome == "failed" | summarize failures = sum(Sum) by client'
+          metricMeasureColumn: 'failures'
+          dimensions: [
+            {
+              name: 'client'
+              operator: 'Include'
+              values: [
+                '*'
+              ]
+            }
+          ]
+          timeAggregation: 'Total'
+          operator: 'GreaterThanOrEqual'
+          threshold: tokenFailureThreshold
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    actions: {
+      actionGroups: [
+        actionGroup.id
+      ]
+    }
+  }
+}
+
+output actionGroupId string = actionGroup.id
