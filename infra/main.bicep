@@ -75,6 +75,7 @@ var storageTables = [
   'usage'
   'denylist'
   'rotationjournal'
+  'credentials'
 ]
 var blobContainers = [
   'deployment'
@@ -176,6 +177,8 @@ var coreAppSettings = {
   // DefaultAzureCredential picks a user-assigned identity only when told its client id.
   AZURE_CLIENT_ID: identity.outputs.clientId
   APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.outputs.connectionString
+  // CredentialExpiring and the product's other events go to its custom topic (EventGrid Data Sender in roles.bicep).
+  EventGrid__TopicEndpoint: eventGrid.outputs.productTopicEndpoint
 }
 
 // Token acquisition for the default client, Microsoft.Identity.Web style, when its app registration is

@@ -1,3 +1,6 @@
+import { inventorySettings } from './inventory/settings.js';
+import { eventPublisherSettings } from './platform/event-publisher.js';
+import { graphSettings } from './platform/graph.js';
 import { identitySettings } from './platform/identity-settings.js';
 import { platformSettings } from './platform/settings.js';
 import type { SettingsCatalogue } from './platform/settings-reader.js';
@@ -10,4 +13,7 @@ export const settingsCatalogue: SettingsCatalogue = [
   ...identitySettings,
   ...tokenSettings,
   ...validationSettings,
+  ...graphSettings,
+  ...eventPublisherSettings,
+  ...inventorySettings,
 ];
