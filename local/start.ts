@@ -3,11 +3,12 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunningIdentity } from './entra/identity.js';
+import { type RunningTopic, startTopic } from './eventgrid/topic.js';
 import { generateKeys } from './host/keys.js';
 import { PortInUseError } from './host/server.js';
 import { type LocalSettings, readLocalSettings } from './host/settings.js';
 import type { LocalStack } from './stack.js';
-import { ensureCa } from './tls/ca.js';
+import { ensureCa, issueServerCertificate } from './tls/ca.js';
 
 /**
  * `npm start`: the whole product locally, with state under `.local/`, until Ctrl-C: Azurite, the
@@ -151,8 +152,28 @@ async function main(): Promise<void> {
     ...(port === 0 ? {} : { entraPort: 7443, keyVaultPort: 7444, graphPort: 7445 }),
   });
   let stack: LocalStack;
+  let topic: RunningTopic | undefined;
   try {
-    const values = identityValues(identity);
+    // The product's custom topic (CredentialExpiring), delivering to auditEvents as the Bicep's subscription does.
+    topic = await startTopic({
+      certificate: issueServerCertificate(ensureCa(tlsDir)),
+      ...(port === 0 ? {} : { port: 7446 }),
+      ...(settings.Values.EventGrid__TopicKey ? { key: settings.Values.EventGrid__TopicKey } : {}),
+    });
+    // The demo inventory also watches the partner gateway's DCR apps, which needs Application.Read.All.
+    const partner = identity.apps.partnerGateway;
+    if (partner)
+      identity.directory.assignRole(
+        identity.apps.product.appId,
+        identity.apps.graph.appId,
+        'Application.Read.All',
+      );
+    const values = {
+      ...identityValues(identity),
+      ...(partner ? { Inventory__OwnerServicePrincipalIds: partner.servicePrincipalId } : {}),
+      EventGrid__TopicEndpoint: topic.endpoint,
+      EventGrid__TopicKey: topic.key,
+    };
     updateSettings(settings, values);
     stack = await startStack({
       functionsDir: join(root, 'dist', 'functions'),
@@ -162,12 +183,14 @@ async function main(): Promise<void> {
       ...(port === undefined ? {} : { port }),
     });
   } catch (error) {
+    await topic?.close();
     await identity.stop();
     throw error;
   }
   const { host } = stack;
   // Key Vault events go to the audit function, as an Event Grid subscription would deliver them.
   identity.keyVault.setEventGridUrl(host.eventGridUrl('auditEvents'));
+  topic.setSubscriptionUrl(host.eventGridUrl('auditEvents'));
   const { apps } = identity;
   const ca = join(tlsDir, 'ca.pem');
   const seedFile = join(stateDir, 'identity', 'seeded-apps.json');
@@ -180,6 +203,7 @@ Local stack is running (state in ${stateDir}).
   Event Grid       POST ${host.url}/runtime/webhooks/EventGrid?functionName=<name>&code=<eventgrid_extension key>
   Azurite          blob ${stack.azurite.blobEndpoint}  queue ${stack.azurite.queueEndpoint}  table ${stack.azurite.tableEndpoint}
   Keys             in ${settingsFile} ("Keys")
+  Event Grid topic ${topic.endpoint}   (EventGrid__TopicEndpoint; CredentialExpiring → auditEvents)
 
 Identity stand-ins (demo tenant ${identity.tenantId}; HTTPS, CA ${ca})
   Entra            ${identity.authority}   (v2 issuer ${identity.issuerV2})
@@ -197,6 +221,9 @@ Try:
   # A token for the demo API through the product (certificate from the Key Vault stand-in), then validate it:
   TOKEN=$(curl -s ${host.url}/api/token -H 'x-functions-key: ${hostKey}' -d scope=${apps.api.identifierUri}/.default | node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')
   curl -si ${host.url}/api/validate/certificate-only -H 'x-functions-key: ${hostKey}' -H "Authorization: Bearer $TOKEN"
+  # The credential inventory: run it now, then read the report (also ?format=csv, ?status=warning,expired):
+  curl -s -X POST ${host.url}/admin/functions/inventoryCredentials -H "x-functions-key: $(node -p "require('${settingsFile}').Keys.master")" -H 'content-type: application/json' -d '{"input":""}'
+  curl -s "${host.url}/api/credentials?withinDays=90" -H 'x-functions-key: ${hostKey}'
   # A token straight from the Entra stand-in, for a client with a secret (read from the seed file, never printed):
   curl -s --cacert ${ca} ${identity.tokenEndpointV2} \\
     -d grant_type=client_credentials -d client_id=${apps.secretClient.appId} \\
@@ -211,6 +238,7 @@ Press Ctrl-C to stop.
     stopping = true;
     console.log(`\n${signal} received, stopping...`);
     await stack.stop();
+    await topic?.close();
     await identity.stop();
     process.exit(0);
   };

@@ -52,8 +52,10 @@ export async function startTopic(options: {
   certificate: ServerCertificate;
   subscriptionUrl?: string;
   port?: number;
+  /** Kept across `npm start` restarts (local.settings.json); a new one by default. */
+  key?: string;
 }): Promise<RunningTopic> {
-  const key = randomBytes(32).toString('base64');
+  const key = options.key || randomBytes(32).toString('base64');
   let subscriptionUrl = options.subscriptionUrl;
   const published: Array<Record<string, unknown>> = [];
   const deliveries: TopicDelivery[] = [];
