@@ -96,7 +96,7 @@ function updateSettings(settings: LocalSettings, values: Record<string, string>)
 }
 
 /** The Graph stand-in and what the demo tenant seeded for the credential inventory. */
-function printGraphStandIn(identity: RunningIdentity, ca: string): void {
+function printGraphStandIn(identity: RunningIdentity, ca: string, seedFile: string): void {
   const { apps } = identity;
   const day = 24 * 3600 * 1000;
   const days = (end: string | undefined) => (end ? Math.round((Date.parse(end) - Date.now()) / day) : NaN);
@@ -106,7 +106,7 @@ function printGraphStandIn(identity: RunningIdentity, ca: string): void {
     return `    ${app.displayName.padEnd(32)} ${app.appId}  secret ${status}`;
   });
   console.log(`Microsoft Graph stand-in   ${identity.graphUrl}/v1.0   (Graph__BaseUrl; beta at /beta)
-  ${apps.product.displayName.padEnd(34)} owns ${apps.dcr.displayName} (Application.ReadWrite.OwnedBy, AuditLog.Read.All)${
+  ${apps.product.displayName.padEnd(34)} owns ${apps.dcr.displayName} (Application.ReadWrite.OwnedBy, AuditLog.Read.All; Application.Read.All for the partner's apps)${
     apps.partnerGateway
       ? `
   ${apps.partnerGateway.displayName.padEnd(34)} ${apps.partnerGateway.appId}  sp ${apps.partnerGateway.servicePrincipalId}, owns:
@@ -115,7 +115,7 @@ ${partnerApps.join('\n')}`
   }
   # The apps the product's identity owns, through the Graph stand-in:
   GRAPH=$(curl -s --cacert ${ca} ${identity.tokenEndpointV2} -d grant_type=client_credentials -d client_id=${apps.product.appId} \\
-    --data-urlencode client_secret=${apps.product.secret} -d scope=https://graph.microsoft.com/.default | node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')
+    --data-urlencode client_secret=$(node -p "require('${seedFile}').product.secret") -d scope=https://graph.microsoft.com/.default | node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')
   curl -s --cacert ${ca} "${identity.graphUrl}/v1.0/servicePrincipals/${apps.product.servicePrincipalId}/ownedObjects?\\$select=appId,displayName,passwordCredentials" -H "Authorization: Bearer $GRAPH"
 `);
 }
@@ -231,7 +231,7 @@ Try:
 
 Press Ctrl-C to stop.
 `);
-  printGraphStandIn(identity, ca);
+  printGraphStandIn(identity, ca, seedFile);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
