@@ -4,6 +4,7 @@
  * 1% of Graph answers a 429 with Retry-After. Prints one JSON line with the product settings, and
  * when its stdin closes one more with the stand-in's counters, then exits.
  */
+import { startAzurite } from '../../dist/local/azurite.js';
 import { startIdentity } from '../../dist/local/entra/identity.js';
 
 const APPS = Number(process.env.BENCH_APPS ?? 10_000);
@@ -36,9 +37,14 @@ id.directory.addApplicationsBulk(
   })),
 );
 id.controls.setGraph('throttle', { rate: 0.01, retryAfterSeconds: 1 });
-process.stdout.write(
-  `${JSON.stringify({ settings: id.productSettings(), apps: APPS, credentials: APPS * 3 })}\n`,
-);
+// BENCH_STORAGE=azurite: the product writes the `credentials` table in Azurite (in memory), as deployed.
+const azurite =
+  process.env.BENCH_STORAGE === 'azurite' ? await startAzurite({ log: () => undefined }) : undefined;
+const settings = {
+  ...id.productSettings(),
+  ...(azurite ? { AzureWebJobsStorage: azurite.connectionString } : {}),
+};
+process.stdout.write(`${JSON.stringify({ settings, apps: APPS, credentials: APPS * 3 })}\n`);
 
 process.stdin.on('end', async () => {
   const counters = {
@@ -48,6 +54,7 @@ process.stdin.on('end', async () => {
   };
   process.stdout.write(`${JSON.stringify(counters)}\n`);
   await id.stop();
+  await azurite?.stop();
   process.exit(0);
 });
 process.stdin.resume();

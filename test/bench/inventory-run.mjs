@@ -1,22 +1,26 @@
 /**
  * One inventory run of the product (from dist/, natively) against the benchmark's Graph side,
- * with the in-memory credential store and event sink (the run's own cost, not Azurite's).
+ * with the in-memory event sink and the in-memory credential store (the run's own cost), or the
+ * `credentials` table when the settings name a storage account (Azurite).
  * Prints one JSON line: wall time, peak RSS of this process, the run summary.
  */
 import { createInventoryRuntime } from '../../dist/shared/inventory/runtime.js';
-import { memoryCredentialStore } from '../../dist/shared/inventory/store.js';
+import { memoryCredentialStore, tableCredentialStore } from '../../dist/shared/inventory/store.js';
 import { memoryEventSink } from '../../dist/shared/platform/event-publisher.js';
 import { createLogger } from '../../dist/shared/platform/log.js';
+import { tableClient } from '../../dist/shared/platform/storage.js';
 
-const store = memoryCredentialStore();
+const settings = JSON.parse(process.env.BENCH_SETTINGS ?? '{}');
+// With AzureWebJobsStorage (BENCH_STORAGE=azurite) the runtime's own table store; else in memory.
+const store = settings.AzureWebJobsStorage ? undefined : memoryCredentialStore();
 const events = memoryEventSink();
 const progress = [];
 const log = createLogger((level, line) => {
   if (line.startsWith('Inventory progress')) progress.push(line);
   else if (level === 'error' || level === 'warn') process.stderr.write(`${level} ${line.slice(0, 300)}\n`);
 });
-const runtime = createInventoryRuntime(JSON.parse(process.env.BENCH_SETTINGS ?? '{}'), {
-  store,
+const runtime = createInventoryRuntime(settings, {
+  ...(store ? { store } : {}),
   events,
   usage: null,
 });
@@ -27,14 +31,19 @@ if (!runtime.ok) {
 const started = performance.now();
 const summary = await runtime.service.run(log);
 const wallMs = performance.now() - started;
+const peakRssMb = process.resourceUsage().maxRSS / 1024;
+const heapUsedMb = process.memoryUsage().heapUsed / 1048576;
+const rows = store
+  ? store.rows.size
+  : (await tableCredentialStore(tableClient('credentials', settings)).readAll()).length;
 process.stdout.write(
   `${JSON.stringify({
     wallMs,
-    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    peakRssMb,
+    heapUsedMb,
     summary: { ...summary, failedApps: summary.failedApps.length },
-    rows: store.rows.size,
+    rows,
     events: events.events.length,
     progressLines: progress.length,
-    heapUsedMb: process.memoryUsage().heapUsed / 1048576,
   })}\n`,
 );
