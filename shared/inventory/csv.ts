@@ -19,5 +19,6 @@ export function csvField(value: CsvValue): string {
 }
 
 export function toCsv(header: readonly string[], rows: ReadonlyArray<readonly CsvValue[]>): string {
-  return [header, ...rows].map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
+  const lines = [header, ...rows].map((row) => row.map(csvField).join(','));
+  return `${lines.join('\r\n')}\r\n`;
 }

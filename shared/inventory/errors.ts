@@ -4,6 +4,7 @@ export type InventoryErrorCode =
   | 'graph_permission_missing'
   | 'graph_unavailable'
   | 'sign_in_activity_unavailable'
+  | 'events_unavailable'
   | 'bad_filter'
   | 'bad_continuation_token';
 
@@ -11,6 +12,7 @@ const statusByCode: Record<InventoryErrorCode, number> = {
   graph_permission_missing: 503,
   graph_unavailable: 503,
   sign_in_activity_unavailable: 503,
+  events_unavailable: 503,
   bad_filter: 400,
   bad_continuation_token: 400,
 };

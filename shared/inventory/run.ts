@@ -91,6 +91,8 @@ export class InventoryRun {
   private throttled = 0;
   private readonly startedAt: number;
   private previous = new Map<string, CredentialRow[]>();
+  /** Client ids of the apps written this run. */
+  private readonly touched = new Set<string>();
 
   constructor(
     private readonly config: InventoryConfig,
@@ -252,7 +254,7 @@ export class InventoryRun {
       },
     );
     if (abandoned) {
-      const finished = new Set([...this.failed, ...this.touched]);
+      const finished = new Set([...this.failed, ...this.touched, ...this.deleted]);
       for (const app of apps) {
         if (finished.has(app.appId)) continue;
         this.failed.push(app.appId);
@@ -260,8 +262,6 @@ export class InventoryRun {
       }
     }
   }
-
-  private readonly touched = new Set<string>();
 
   private async writeApp(
     app: WatchedApp,
@@ -349,7 +349,7 @@ export class InventoryRun {
     } catch (error) {
       this.error(
         new InventoryError(
-          'graph_unavailable',
+          'events_unavailable',
           `Publishing CredentialExpiring events failed; the next run tries again (${error instanceof Error ? error.message : String(error)}).`,
         ),
       );
