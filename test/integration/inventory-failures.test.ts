@@ -5,7 +5,7 @@ import { type InventoryStack, startInventoryStack } from './helpers/inventory-st
 /**
  * Inventory failures against the stand-ins: a Graph permission the product identity lacks (the
  * test tenant grants it Application.ReadWrite.OwnedBy only, so another owner's apps are refused),
- * and Graph down for a whole run.
+ * Graph down for a whole run, and Graph hanging.
  */
 let id: RunningIdentity;
 let inv: InventoryStack;
@@ -16,6 +16,7 @@ beforeAll(async () => {
     Inventory__OwnerServicePrincipalIds: id.apps.partnerGateway.servicePrincipalId,
     Inventory__RetryDelaySeconds: '0',
     Inventory__MaxRetries: '1',
+    Inventory__RequestTimeoutSeconds: '1',
   });
 });
 afterAll(async () => {
@@ -71,5 +72,20 @@ describe('inventory failures', () => {
     // The next run retries and the row is fresh again.
     await inv.run();
     expect((await items())[0]?.stale).toBe(false);
+  });
+
+  it('Graph hanging: each call gives up after Inventory__RequestTimeoutSeconds and the run ends', async () => {
+    const [before] = await items();
+    id.controls.setGraph('hang');
+    const started = Date.now();
+    let summary: Awaited<ReturnType<InventoryStack['run']>>;
+    try {
+      summary = await inv.run();
+    } finally {
+      id.controls.setGraph('ok');
+    }
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(summary.errors.join('\n')).toMatch(/no answer/);
+    expect((await items())[0]).toMatchObject({ stale: true, lastSuccessAt: before?.lastSuccessAt });
   });
 });
