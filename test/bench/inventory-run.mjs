@@ -33,6 +33,14 @@ const summary = await runtime.service.run(log);
 const wallMs = performance.now() - started;
 const peakRssMb = process.resourceUsage().maxRSS / 1024;
 const heapUsedMb = process.memoryUsage().heapUsed / 1048576;
+// One report over the whole snapshot, as GET /api/credentials?status=warning reads it.
+const reportStarted = performance.now();
+const report = await runtime.service.report(new URLSearchParams('status=warning&pageSize=100'), [
+  'status',
+  'pageSize',
+]);
+const reportMs = performance.now() - reportStarted;
+const reportItems = JSON.parse(report.body).items.length;
 const rows = store
   ? store.rows.size
   : (await tableCredentialStore(tableClient('credentials', settings)).readAll()).length;
@@ -43,6 +51,8 @@ process.stdout.write(
     heapUsedMb,
     summary: { ...summary, failedApps: summary.failedApps.length },
     rows,
+    reportMs,
+    reportItems,
     events: events.events.length,
     progressLines: progress.length,
   })}\n`,

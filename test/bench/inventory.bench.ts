@@ -55,6 +55,8 @@ interface RunResult {
   rows: number;
   events: number;
   progressLines: number;
+  reportMs: number;
+  reportItems: number;
   summary: {
     apps: number;
     credentials: number;
@@ -83,6 +85,7 @@ function report(label: string, { result, counters }: Awaited<ReturnType<typeof i
     `  wall time  ${(result.wallMs / 1000).toFixed(1)} s   = ${(result.wallMs / GOAL.wallMs).toFixed(2)} × the 60 s goal`,
     `  peak RSS   ${result.peakRssMb.toFixed(0)} MB   = ${(result.peakRssMb / GOAL.rssMb).toFixed(2)} × the 256 MB goal (heap in use at the end ${result.heapUsedMb.toFixed(0)} MB)`,
     `  statuses   ${JSON.stringify(result.summary.byStatus)}; ${result.events} CredentialExpiring events; ${result.progressLines} progress lines`,
+    `  report     GET /api/credentials?status=warning over the snapshot: ${result.reportMs.toFixed(0)} ms`,
   ].join('\n');
 }
 
@@ -97,6 +100,7 @@ function checkRun({ seeded, result, counters }: Awaited<ReturnType<typeof invent
   expect(counters.owners).toBe(seeded.apps + 1);
   expect(counters.throttled).toBeGreaterThan(0);
   expect(result.summary.throttled).toBe(counters.throttled);
+  expect(result.reportItems).toBe(100);
 }
 
 describe('credential inventory benchmark', () => {
