@@ -28,8 +28,10 @@ export interface RunningTopic {
   endpoint: string;
   /** Its access key (`EventGrid__TopicKey`). */
   key: string;
-  /** Every event accepted, in order (tests). */
+  /** The latest events accepted, in order (tests; the last 1000). */
   published: Array<Record<string, unknown>>;
+  /** How many events were accepted since start. */
+  readonly acceptedCount: number;
   deliveries: TopicDelivery[];
   setSubscriptionUrl(url: string | undefined): void;
   /** Resolves when every accepted event got its webhook answer. */
@@ -60,6 +62,7 @@ export async function startTopic(options: {
   const published: Array<Record<string, unknown>> = [];
   const deliveries: TopicDelivery[] = [];
   const pending = new Set<Promise<void>>();
+  let accepted = 0;
 
   const keep = <T>(list: T[], item: T) => {
     list.push(item);
@@ -134,6 +137,7 @@ export async function startTopic(options: {
         message: 'Every event must be a CloudEvents 1.0 event with string id, source and type.',
       });
     for (const event of batch as Array<Record<string, unknown>>) {
+      accepted += 1;
       keep(published, event);
       deliver(event);
     }
@@ -158,6 +162,9 @@ export async function startTopic(options: {
     endpoint: `https://127.0.0.1:${port}/api/events`,
     key,
     published,
+    get acceptedCount() {
+      return accepted;
+    },
     deliveries,
     setSubscriptionUrl: (url) => {
       subscriptionUrl = url;

@@ -6,6 +6,8 @@
  */
 import { startAzurite } from '../../dist/local/azurite.js';
 import { startIdentity } from '../../dist/local/entra/identity.js';
+import { startTopic } from '../../dist/local/eventgrid/topic.js';
+import { ensureCa, issueServerCertificate } from '../../dist/local/tls/ca.js';
 
 const APPS = Number(process.env.BENCH_APPS ?? 10_000);
 const DAY = 24 * 3600 * 1000;
@@ -37,12 +39,17 @@ id.directory.addApplicationsBulk(
   })),
 );
 id.controls.setGraph('throttle', { rate: 0.01, retryAfterSeconds: 1 });
-// BENCH_STORAGE=azurite: the product writes the `credentials` table in Azurite (in memory), as deployed.
-const azurite =
-  process.env.BENCH_STORAGE === 'azurite' ? await startAzurite({ log: () => undefined }) : undefined;
+// BENCH_DEPLOYED=true: as deployed, the product writes the `credentials` table (Azurite, in memory)
+// and publishes its events to the topic stand-in (no subscription behind it).
+const deployed = process.env.BENCH_DEPLOYED === 'true';
+const azurite = deployed ? await startAzurite({ log: () => undefined }) : undefined;
+const topic = deployed
+  ? await startTopic({ certificate: issueServerCertificate(ensureCa(process.env.LOCAL_TLS_DIR ?? '')) })
+  : undefined;
 const settings = {
   ...id.productSettings(),
   ...(azurite ? { AzureWebJobsStorage: azurite.connectionString } : {}),
+  ...(topic ? { EventGrid__TopicEndpoint: topic.endpoint, EventGrid__TopicKey: topic.key } : {}),
 };
 process.stdout.write(`${JSON.stringify({ settings, apps: APPS, credentials: APPS * 3 })}\n`);
 
@@ -51,10 +58,12 @@ process.stdin.on('end', async () => {
     throttled: id.counters.graphRequests({ status: 429 }),
     owners: id.counters.graphRequests({ route: 'owners', status: 200 }),
     ownedObjects: id.counters.graphRequests({ route: 'ownedObjects', status: 200 }),
+    published: topic?.acceptedCount,
   };
   process.stdout.write(`${JSON.stringify(counters)}\n`);
   await id.stop();
   await azurite?.stop();
+  await topic?.close();
   process.exit(0);
 });
 process.stdin.resume();

@@ -1,7 +1,7 @@
 /**
  * One inventory run of the product (from dist/, natively) against the benchmark's Graph side,
- * with the in-memory event sink and the in-memory credential store (the run's own cost), or the
- * `credentials` table when the settings name a storage account (Azurite).
+ * with the in-memory event sink and credential store (the run's own cost), or, when the settings
+ * name a storage account and a topic, the `credentials` table and the topic, as deployed.
  * Prints one JSON line: wall time, peak RSS of this process, the run summary.
  */
 import { createInventoryRuntime } from '../../dist/shared/inventory/runtime.js';
@@ -13,7 +13,8 @@ import { tableClient } from '../../dist/shared/platform/storage.js';
 const settings = JSON.parse(process.env.BENCH_SETTINGS ?? '{}');
 // With AzureWebJobsStorage (BENCH_STORAGE=azurite) the runtime's own table store; else in memory.
 const store = settings.AzureWebJobsStorage ? undefined : memoryCredentialStore();
-const events = memoryEventSink();
+// With a topic endpoint the runtime publishes through EventGridPublisherClient; else in memory.
+const events = settings.EventGrid__TopicEndpoint ? undefined : memoryEventSink();
 const progress = [];
 const log = createLogger((level, line) => {
   if (line.startsWith('Inventory progress')) progress.push(line);
@@ -21,7 +22,7 @@ const log = createLogger((level, line) => {
 });
 const runtime = createInventoryRuntime(settings, {
   ...(store ? { store } : {}),
-  events,
+  ...(events ? { events } : {}),
   usage: null,
 });
 if (!runtime.ok) {
@@ -53,7 +54,7 @@ process.stdout.write(
     rows,
     reportMs,
     reportItems,
-    events: events.events.length,
+    events: summary.events,
     progressLines: progress.length,
   })}\n`,
 );
