@@ -107,6 +107,7 @@ var storageTables = [
   'usage'
   'denylist'
   'rotationjournal'
+  'credentials'
 ]
 var blobContainers = [
   'deployment'
@@ -227,6 +228,8 @@ var coreAppSettings = {
   // Insights"). The connection string then only locates the resource.
   APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.outputs.connectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.outputs.clientId};Authorization=AAD'
+  // CredentialExpiring and the product's other events go to its custom topic (EventGrid Data Sender in roles.bicep).
+  EventGrid__TopicEndpoint: eventGrid.outputs.productTopicEndpoint
 }
 
 // Token acquisition for the default client, Microsoft.Identity.Web style, when its app registration is

@@ -3,11 +3,12 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunningIdentity } from './entra/identity.js';
+import { type RunningTopic, startTopic } from './eventgrid/topic.js';
 import { generateKeys } from './host/keys.js';
 import { PortInUseError } from './host/server.js';
 import { type LocalSettings, readLocalSettings } from './host/settings.js';
 import type { LocalStack } from './stack.js';
-import { ensureCa } from './tls/ca.js';
+import { ensureCa, issueServerCertificate } from './tls/ca.js';
 
 /**
  * `npm start`: the whole product locally, with state under `.local/`, until Ctrl-C: Azurite, the
@@ -99,7 +100,7 @@ function callerValues(identity: RunningIdentity): Record<string, string> {
     Callers__AllowKeyOnly: 'false',
     Callers__apim__ClientId: apps.apimCaller.appId,
     Callers__apim__Clients: 'default',
-    Callers__apim__Operations: 'token,introspect,revoke,usage',
+    Callers__apim__Operations: 'token,introspect,revoke,usage,credentials',
     Callers__envoy__ClientId: apps.envoyCaller.appId,
     Callers__envoy__Clients: 'envoy',
     Clients__envoy__ClientId: apps.gatewayPfx.appId,
@@ -141,7 +142,7 @@ function printGraphStandIn(identity: RunningIdentity, ca: string, seedFile: stri
     return `    ${app.displayName.padEnd(32)} ${app.appId}  secret ${status}`;
   });
   console.log(`Microsoft Graph stand-in   ${identity.graphUrl}/v1.0   (Graph__BaseUrl; beta at /beta)
-  ${apps.product.displayName.padEnd(34)} owns ${apps.dcr.displayName} (Application.ReadWrite.OwnedBy, AuditLog.Read.All)${
+  ${apps.product.displayName.padEnd(34)} owns ${apps.dcr.displayName} (Application.ReadWrite.OwnedBy, AuditLog.Read.All; Application.Read.All for the partner's apps)${
     apps.partnerGateway
       ? `
   ${apps.partnerGateway.displayName.padEnd(34)} ${apps.partnerGateway.appId}  sp ${apps.partnerGateway.servicePrincipalId}, owns:
@@ -187,8 +188,28 @@ async function main(): Promise<void> {
     ...(port === 0 ? {} : { entraPort: 7443, keyVaultPort: 7444, graphPort: 7445 }),
   });
   let stack: LocalStack;
+  let topic: RunningTopic | undefined;
   try {
-    const values = identityValues(identity);
+    // The product's custom topic (CredentialExpiring), delivering to auditEvents as the Bicep's subscription does.
+    topic = await startTopic({
+      certificate: issueServerCertificate(ensureCa(tlsDir)),
+      ...(port === 0 ? {} : { port: 7446 }),
+      ...(settings.Values.EventGrid__TopicKey ? { key: settings.Values.EventGrid__TopicKey } : {}),
+    });
+    // The demo inventory also watches the partner gateway's DCR apps, which needs Application.Read.All.
+    const partner = identity.apps.partnerGateway;
+    if (partner)
+      identity.directory.assignRole(
+        identity.apps.product.appId,
+        identity.apps.graph.appId,
+        'Application.Read.All',
+      );
+    const values = {
+      ...identityValues(identity),
+      ...(partner ? { Inventory__OwnerServicePrincipalIds: partner.servicePrincipalId } : {}),
+      EventGrid__TopicEndpoint: topic.endpoint,
+      EventGrid__TopicKey: topic.key,
+    };
     updateSettings(settings, values);
     stack = await startStack({
       functionsDir: join(root, 'dist', 'functions'),
@@ -198,12 +219,14 @@ async function main(): Promise<void> {
       ...(port === undefined ? {} : { port }),
     });
   } catch (error) {
+    await topic?.close();
     await identity.stop();
     throw error;
   }
   const { host } = stack;
   // Key Vault events go to the audit function, as an Event Grid subscription would deliver them.
   identity.keyVault.setEventGridUrl(host.eventGridUrl('auditEvents'));
+  topic.setSubscriptionUrl(host.eventGridUrl('auditEvents'));
   const { apps } = identity;
   const ca = join(tlsDir, 'ca.pem');
   const seedFile = join(stateDir, 'identity', 'seeded-apps.json');
@@ -216,6 +239,7 @@ Local stack is running (state in ${stateDir}).
   Event Grid       POST ${host.url}/runtime/webhooks/EventGrid?functionName=<name>&code=<eventgrid_extension key>
   Azurite          blob ${stack.azurite.blobEndpoint}  queue ${stack.azurite.queueEndpoint}  table ${stack.azurite.tableEndpoint}
   Keys             in ${settingsFile} ("Keys")
+  Event Grid topic ${topic.endpoint}   (EventGrid__TopicEndpoint; CredentialExpiring → auditEvents)
 
 Identity stand-ins (demo tenant ${identity.tenantId}; HTTPS, CA ${ca})
   Entra            ${identity.authority}   (v2 issuer ${identity.issuerV2})
@@ -233,6 +257,9 @@ Try:
   # A token for the demo API through the product (certificate from the Key Vault stand-in), then validate it.
 ${callerCurl(identity, host.url, ca, seedFile)}
   curl -si ${host.url}/api/validate/certificate-only -H 'x-functions-key: ${hostKey}' -H "Authorization: Bearer $TOKEN"
+  # The credential inventory: run it now, then read the report (also ?format=csv, ?status=warning,expired):
+  curl -s -X POST ${host.url}/admin/functions/inventoryCredentials -H "x-functions-key: $(node -p "require('${settingsFile}').Keys.master")" -H 'content-type: application/json' -d '{"input":""}'
+  curl -s "${host.url}/api/credentials?withinDays=90" -H "Authorization: Bearer $CALLER"
   # A token straight from the Entra stand-in, for a client with a secret (read from the seed file, never printed):
   curl -s --cacert ${ca} ${identity.tokenEndpointV2} \\
     -d grant_type=client_credentials -d client_id=${apps.secretClient.appId} \\
@@ -247,6 +274,7 @@ Press Ctrl-C to stop.
     stopping = true;
     console.log(`\n${signal} received, stopping...`);
     await stack.stop();
+    await topic?.close();
     await identity.stop();
     process.exit(0);
   };

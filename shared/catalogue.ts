@@ -1,4 +1,7 @@
 import { callersSettings } from './callers/settings.js';
+import { inventorySettings } from './inventory/settings.js';
+import { eventPublisherSettings } from './platform/event-publisher.js';
+import { graphSettings } from './platform/graph.js';
 import { identitySettings } from './platform/identity-settings.js';
 import type { MetricsCatalogue } from './platform/metrics.js';
 import { platformSettings } from './platform/settings.js';
@@ -15,6 +18,9 @@ export const settingsCatalogue: SettingsCatalogue = [
   ...tokenSettings,
   ...validationSettings,
   ...callersSettings,
+  ...graphSettings,
+  ...eventPublisherSettings,
+  ...inventorySettings,
 ];
 
 /** Every metric the product emits. Each capability contributes its own list. */

@@ -5,7 +5,7 @@
  */
 
 /** Azure Table names: 3-63 characters, alphanumeric only, starting with a letter. */
-export const STORAGE_TABLES = ['audit', 'usage', 'denylist', 'rotationjournal'] as const;
+export const STORAGE_TABLES = ['audit', 'usage', 'denylist', 'rotationjournal', 'credentials'] as const;
 
 /** Blob container names: 3-63 characters, lowercase letters, digits and single hyphens. */
 export const BLOB_CONTAINERS = ['deployment', 'leases', 'eventgrid-deadletter', 'audit-export'] as const;

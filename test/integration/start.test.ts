@@ -152,6 +152,21 @@ describe('npm start (dist/local/start.js)', () => {
     expect(validated.status).toBe(200);
     expect(validated.headers.get('x-agw-client_id')).toBe(settings.Values.AzureAd__ClientId);
 
+    // The demo caller reads the credential report with its own token, as the banner's curl does (after
+    // an inventory run: before one the report is empty but answers).
+    const credentialReport = await fetch(
+      url?.replace('/api/health', '/api/credentials?withinDays=90') ?? '',
+      {
+        headers: { authorization: `Bearer ${caller}` },
+      },
+    );
+    expect(credentialReport.status).toBe(200);
+    expect(Array.isArray(((await credentialReport.json()) as { items: unknown }).items)).toBe(true);
+    const credentialsKeyOnly = await fetch(url?.replace('/api/health', '/api/credentials') ?? '', {
+      headers: { 'x-functions-key': settings.Keys.host.default },
+    });
+    expect(credentialsKeyOnly.status).toBe(401);
+
     // …but not a user token with the same role and azpacr: the demo API is app-only.
     const userToken = await mintUserToken(
       settings.Values.AzureAd__Instance,
