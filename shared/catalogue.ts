@@ -1,4 +1,5 @@
 import { callersSettings } from './callers/settings.js';
+import { inventoryMetrics } from './inventory/metrics.js';
 import { inventorySettings } from './inventory/settings.js';
 import { eventPublisherSettings } from './platform/event-publisher.js';
 import { graphSettings } from './platform/graph.js';
@@ -24,4 +25,8 @@ export const settingsCatalogue: SettingsCatalogue = [
 ];
 
 /** Every metric the product emits. Each capability contributes its own list. */
-export const metricsCatalogue: MetricsCatalogue = [...validationMetrics, ...tokenMetrics];
+export const metricsCatalogue: MetricsCatalogue = [
+  ...validationMetrics,
+  ...tokenMetrics,
+  ...inventoryMetrics,
+];

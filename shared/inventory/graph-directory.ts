@@ -3,6 +3,7 @@ import { type Client, type PageCollection, PageIterator } from '@microsoft/micro
 import { decodeJwt } from 'jose';
 import { type GraphErrorLike, graphRetry } from '../platform/graph.js';
 import { InventoryError, permissionMissing } from './errors.js';
+import { recordGraphRequest } from './metrics.js';
 import type { WatchedApp } from './model.js';
 import { appFromGraph } from './watched.js';
 
@@ -56,12 +57,16 @@ export class GraphClientDirectory implements GraphDirectory {
   private retry() {
     return [
       graphRetry(this.options.retryDelaySeconds, this.options.maxRetries, (status) => {
-        if (status === 429) this.#throttled += 1;
+        if (status === 429) {
+          this.#throttled += 1;
+          recordGraphRequest('throttled');
+        }
       }),
     ];
   }
 
   private get(path: string, select?: string[]) {
+    recordGraphRequest('sent');
     let request = this.client
       .api(path)
       .middlewareOptions(this.retry())

@@ -2,6 +2,7 @@ import type { EventSink, PublishedEvent } from '../platform/event-publisher.js';
 import type { Logger } from '../platform/log.js';
 import { InventoryError } from './errors.js';
 import type { GraphDirectory } from './graph-directory.js';
+import { credentialCounts, recordInventoryRun } from './metrics.js';
 import type { CredentialRow, LastUseSource, WatchedApp } from './model.js';
 import {
   type CredentialStatus,
@@ -84,6 +85,7 @@ export class InventoryRun {
     number
   >;
   private credentials = 0;
+  private readonly counted = credentialCounts();
   private events = 0;
   private readonly failed: string[] = [];
   private readonly deleted: string[] = [];
@@ -135,6 +137,7 @@ export class InventoryRun {
       errors: [...this.errors],
       durationMs: this.ports.clock() - this.startedAt,
     };
+    recordInventoryRun(this.failed.length > 0 ? 'partial' : 'complete', this.counted.entries());
     this.log.info('Inventory finished', { ...summary, failedApps: summary.failedApps.slice(0, 50) });
     if (this.failed.length > 0)
       this.log.warn(
@@ -304,6 +307,7 @@ export class InventoryRun {
         : undefined;
       if (announce) announcements.push({ row, ...announce });
       this.byStatus[status] += 1;
+      this.counted.add(status, row.managed);
       return row;
     });
     await this.announce(announcements, now);

@@ -1,6 +1,7 @@
 import type { Logger } from '../platform/log.js';
 import { errorResponse, type PlainResponse } from '../platform/problem.js';
 import { InventoryError } from './errors.js';
+import { recordInventoryRun } from './metrics.js';
 import { parseReportQuery, type QueryParams, reportResponse, selectItems } from './report.js';
 import { type InventoryConfig, type InventoryPorts, InventoryRun, type RunSummary } from './run.js';
 
@@ -15,9 +16,15 @@ export class InventoryService {
 
   /** One run at a time per instance: a manual run during a scheduled one joins it. */
   run(log: Logger): Promise<RunSummary> {
-    this.#running ??= new InventoryRun(this.config, this.ports, log).run().finally(() => {
-      this.#running = undefined;
-    });
+    this.#running ??= new InventoryRun(this.config, this.ports, log)
+      .run()
+      .catch((error: unknown) => {
+        recordInventoryRun('failed');
+        throw error;
+      })
+      .finally(() => {
+        this.#running = undefined;
+      });
     return this.#running;
   }
 

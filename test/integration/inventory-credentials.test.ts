@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningIdentity, startIdentity } from '../../local/entra/identity.js';
 import { tableClient } from '../../shared/platform/storage.js';
 import { tableUsageStore } from '../../shared/validation/usage.js';
+import { seededRandom } from '../helpers/random.js';
 import { secretCredential } from './helpers/graph-client.js';
 import { type InventoryStack, startInventoryStack } from './helpers/inventory-stack.js';
 
@@ -33,22 +34,13 @@ async function items(query = ''): Promise<Item[]> {
   return ((await response.json()) as { items: Item[] }).items;
 }
 
-/** Mulberry32: the same 429 storm on every run (seed 11: at most 4 faults in a row, under the 5 retries). */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Seed 11 of the shared seeded random source: the same 429 storm on every run, at most 4 faults in a
+// row (under the 5 retries).
 
 const tokenAt = { before: 0, after: 0 };
 
 beforeAll(async () => {
-  id = await startIdentity({ random: seeded(11) });
+  id = await startIdentity({ random: seededRandom(11) });
   // Watching another owner's apps needs Application.Read.All (README, "Graph permissions").
   id.directory.assignRole(id.apps.product.appId, id.apps.graph.appId, 'Application.Read.All');
   const partner = id.apps.partnerApps[0];
