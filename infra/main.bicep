@@ -205,6 +205,9 @@ var coreAppSettings = {
   // Insights"). The connection string then only locates the resource.
   APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.outputs.connectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.outputs.clientId};Authorization=AAD'
+  // The worker's Node arguments: stack traces through the bundle's source map name the TypeScript
+  // sources (scripts/bundle.mjs).
+  languageWorkers__node__arguments: '--enable-source-maps'
 }
 
 // Token acquisition for the default client, Microsoft.Identity.Web style, when its app registration is
