@@ -26,7 +26,8 @@ export default defineConfig({
         test: {
           name: 'bench',
           include: ['test/bench/**/*.bench.ts'],
-          globalSetup: ['test/global-setup.ts'],
+          // results-setup.ts gathers every file's figures into bench-results.json at the end.
+          globalSetup: ['test/global-setup.ts', 'test/bench/results-setup.ts'],
           testTimeout: 600_000,
           hookTimeout: 120_000,
         },

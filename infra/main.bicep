@@ -230,6 +230,9 @@ var coreAppSettings = {
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.outputs.clientId};Authorization=AAD'
   // CredentialExpiring and the product's other events go to its custom topic (EventGrid Data Sender in roles.bicep).
   EventGrid__TopicEndpoint: eventGrid.outputs.productTopicEndpoint
+  // The worker's Node arguments: stack traces through the bundle's source map name the TypeScript
+  // sources (scripts/bundle.mjs).
+  languageWorkers__node__arguments: '--enable-source-maps'
 }
 
 // Token acquisition for the default client, Microsoft.Identity.Web style, when its app registration is

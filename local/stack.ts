@@ -1,9 +1,9 @@
 import { join } from 'node:path';
-import { maxBodyBytesSetting } from '../shared/platform/registry.js';
+import { type FunctionDefinition, maxBodyBytesSetting } from '../shared/platform/registry.js';
 import { type RunningAzurite, startAzurite } from './azurite.js';
 import { type IdentityOptions, type RunningIdentity, startIdentity } from './entra/identity.js';
 import { generateKeys, type HostKeys } from './host/keys.js';
-import { loadFunctions } from './host/load.js';
+import { loadApp, loadFunctions } from './host/load.js';
 import { type RunningHost, startHost } from './host/server.js';
 import { applyValues, type LocalSettings } from './host/settings.js';
 
@@ -14,7 +14,12 @@ import { applyValues, type LocalSettings } from './host/settings.js';
  * environment first and loads them last.
  */
 export interface StackOptions {
-  functionsDir: string;
+  /** The app's entry module, package.json `main` (the bundle): what `npm start` and Azure load. */
+  main?: string;
+  /** Else a folder of function files (the TypeScript sources, under vitest). */
+  functionsDir?: string;
+  /** Functions served beside the app's (the benchmarks' no-op baseline), never part of it. */
+  extraFunctions?: FunctionDefinition[];
   /** 7071 by default; 0 for a free port. */
   port?: number;
   /** Persist state here (`npm start`); in memory when omitted. */
@@ -56,6 +61,12 @@ export function mergeKeys(partial: Partial<HostKeys> | undefined): HostKeys {
   };
 }
 
+function loadAppOrFunctions(options: StackOptions): Promise<FunctionDefinition[]> {
+  if (options.main) return loadApp(options.main);
+  if (options.functionsDir) return loadFunctions(options.functionsDir);
+  throw new Error('startStack needs main (the app bundle) or functionsDir.');
+}
+
 export async function startStack(options: StackOptions): Promise<LocalStack> {
   const env = options.env ?? process.env;
   const log = options.log ?? ((line: string) => console.log(line));
@@ -79,7 +90,10 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
     if (options.settings) applyValues(options.settings.Values, env);
     if (identity) applyValues(identity.productSettings(), env);
     const keys = mergeKeys(options.settings?.Keys);
-    const functions = await loadFunctions(options.functionsDir);
+    const loaded = await loadAppOrFunctions(options);
+    // An extra recorded in this process's registry is already among a folder's functions.
+    const extras = (options.extraFunctions ?? []).filter((extra) => !loaded.includes(extra));
+    const functions = [...loaded, ...extras];
     const host = await startHost({
       functions,
       keys,

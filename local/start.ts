@@ -212,7 +212,8 @@ async function main(): Promise<void> {
     };
     updateSettings(settings, values);
     stack = await startStack({
-      functionsDir: join(root, 'dist', 'functions'),
+      // package.json `main`: the bundle the deployment ships (scripts/bundle.mjs).
+      main: join(root, 'dist', 'bundle', 'app.js'),
       stateDir,
       settings: { ...settings, Values: { ...settings.Values, ...values } },
       identity,

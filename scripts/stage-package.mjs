@@ -1,7 +1,8 @@
 // Assembles the deployment package in dist/deploy: the project files .funcignore keeps (host.json,
-// package.json, package-lock.json, the compiled dist/functions and dist/shared) and, installed in that
-// folder with `npm ci --omit=dev`, the production dependencies only. The project's own node_modules is
-// never touched, so the compiler is still there when azd runs `npm run build` again after the
+// package.json, package-lock.json, the app bundle dist/bundle/app.js and its source map) and, installed
+// in that folder from the lockfile, only the production dependencies the bundle leaves out
+// (scripts/bundle.mjs EXTERNAL) with what they need: the staged package.json lists just those, so
+// nothing the bundle already holds is installed again. The project's own node_modules is never touched, so the compiler is still there when azd runs `npm run build` again after the
 // prepackage hook (azure-dev framework_service_node.go, Package), and nothing needs restoring after.
 //
 // azure.yaml runs this as the api service's prepackage hook (`npm run package:stage`) and packages
@@ -9,9 +10,18 @@
 // and publish from dist/deploy (README, Deploy). test/infra/packaging.test.ts runs the steps in azd's
 // order in a copy of the repository.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BUNDLE, EXTERNAL } from './bundle.mjs';
 import { isDirectoryIgnored, isIgnored, parseIgnoreRules } from './funcignore.mjs';
 
 /** The package folder, relative to the project (azure.yaml `dist`; .funcignore leaves it out). */
@@ -44,6 +54,22 @@ export function packageFiles(root) {
 }
 
 /**
+ * The staged package.json: the project's, with only the dependencies the bundle leaves out (the
+ * worker's own `@azure/functions-core` is no package) and no devDependencies or scripts.
+ * @param {Record<string, unknown>} manifest
+ */
+export function stagedManifest(manifest) {
+  const dependencies = /** @type {Record<string, string>} */ (manifest.dependencies ?? {});
+  const { devDependencies: _dev, scripts: _scripts, ...rest } = manifest;
+  return {
+    ...rest,
+    dependencies: Object.fromEntries(
+      Object.entries(dependencies).filter(([name]) => EXTERNAL.includes(name)),
+    ),
+  };
+}
+
+/**
  * npm as the caller ran it (`npm run` sets npm_execpath), so Windows needs no shell to find npm.cmd.
  * @param {string[]} args
  * @param {string} cwd
@@ -67,7 +93,7 @@ function npm(args, cwd) {
  */
 export function stagePackage(root, { log = console.log } = {}) {
   npm(['run', 'build'], root);
-  if (!existsSync(join(root, 'dist/functions'))) throw new Error('npm run build produced no dist/functions.');
+  if (!existsSync(join(root, BUNDLE))) throw new Error(`npm run build produced no ${BUNDLE}.`);
   const staging = join(root, STAGING_DIR);
   rmSync(staging, { recursive: true, force: true });
   const files = packageFiles(root);
@@ -75,8 +101,14 @@ export function stagePackage(root, { log = console.log } = {}) {
     mkdirSync(dirname(join(staging, file)), { recursive: true });
     copyFileSync(join(root, file), join(staging, file));
   }
-  log(`Staged ${files.length} files in ${STAGING_DIR}; installing production dependencies there.`);
-  npm(['ci', '--omit=dev', '--no-audit', '--no-fund'], staging);
+  const manifest = stagedManifest(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')));
+  writeFileSync(join(staging, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  log(
+    `Staged ${files.length} files in ${STAGING_DIR}; installing what the bundle leaves out there: ${Object.keys(manifest.dependencies).join(', ')}.`,
+  );
+  // `npm install` (not `ci`, whose lockfile must match package.json exactly) keeps every version the
+  // copied lockfile pins and prunes the rest from it, so the staged lockfile matches the staged manifest.
+  npm(['install', '--omit=dev', '--no-audit', '--no-fund'], staging);
   return staging;
 }
 

@@ -66,6 +66,12 @@ export const platformSettings: SettingsCatalogue = [
     deploy: 'bicep',
   },
   {
+    name: 'languageWorkers__node__arguments',
+    description:
+      'Arguments the Functions host starts the Node worker with: `--enable-source-maps`, so stack traces through the bundle name the TypeScript sources. Read by the host, not the product.',
+    deploy: 'bicep',
+  },
+  {
     name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
     description:
       '`ClientId=<identity client id>;Authorization=AAD`: the Functions host and the OpenTelemetry exporter send telemetry as that managed identity (Application Insights local authentication is off in Azure).',

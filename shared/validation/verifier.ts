@@ -39,8 +39,10 @@ export interface VerifiedToken {
 interface CachedToken {
   claims: Claims;
   metadataUrl: string;
-  /** VerifiedToken.hash (of the signed part; the cache key is the whole token). */
+  /** VerifiedToken.hash (of the signed part; the cache key is the whole token, see cacheKeyOf). */
   signedHash: string;
+  /** Keyed by the token's SHA-256 (a long token), not by the token itself: lookups check it matches. */
+  hashed: boolean;
   /** The JWS algorithm it was signed with: each policy's allow-list applies on a hit too. */
   alg: string;
 }
@@ -110,6 +112,21 @@ export function tokenHash(token: string): string {
   return digest('sha256', token, 'base64url');
 }
 
+/**
+ * Tokens up to this length key the verified-token cache as themselves: V8 hashes a string once
+ * (over all its characters up to 16,383) and compares it in full on a hit, so a different string
+ * never shares an entry, and no SHA-256 runs on a hit. A longer string gets a hash from its length
+ * alone, so equal-length long tokens would all collide (a flood makes each lookup a linear scan):
+ * those, at most `Validation__MaxTokenBytes` (16,384 by default), keep the SHA-256 key. Real Entra
+ * tokens are 1–2 KiB; large group claims stay well under 8 KiB.
+ */
+export const EXACT_KEY_MAX_CHARS = 8192;
+
+/** The verified-token cache key: the token itself, or its SHA-256 when it is longer than EXACT_KEY_MAX_CHARS. */
+export function cacheKeyOf(token: string): string {
+  return token.length <= EXACT_KEY_MAX_CHARS ? token : tokenHash(token);
+}
+
 /** Whether `iss` equals an issuer template with `{tenantid}` = `tid`. */
 const issuerMatches = (claims: Claims, template: string, tenant: string): boolean =>
   claims.iss === template.replaceAll('{tenantid}', tenant);
@@ -164,14 +181,14 @@ export class Verifier {
 
   /** verify() for a token already in the cache, without waiting: undefined when it must be verified. */
   verifyCached(token: string, policy: Policy): VerifiedToken | undefined {
-    const verified = this.#fromCache(this.#admit(token, policy), policy);
+    const verified = this.#fromCache(this.#admit(token, policy), token.length, policy);
     return verified && this.#authorize(verified, policy);
   }
 
   /** Everything that proves the token is genuine and current (no audience/scope checks). */
   async authenticate(token: string, policy: Policy): Promise<VerifiedToken> {
-    const hash = this.#admit(token, policy);
-    return this.#fromCache(hash, policy) ?? (await this.#verifySignature(token, hash, policy));
+    const key = this.#admit(token, policy);
+    return this.#fromCache(key, token.length, policy) ?? (await this.#verifySignature(token, key, policy));
   }
 
   #authorize(verified: VerifiedToken, policy: Policy): VerifiedToken {
@@ -183,22 +200,23 @@ export class Verifier {
     return verified;
   }
 
-  /** The size limit, then the token's hash (the cache key). */
+  /** The size limit, then the cache key (cacheKeyOf). */
   #admit(token: string, policy: Policy): string {
     // UTF-8 takes 1 to 3 bytes per UTF-16 unit: the length bounds the byte count without a scan.
     const max = policy.maxTokenBytes;
     if (token.length > max || (token.length * 3 > max && Buffer.byteLength(token, 'utf8') > max))
       throw fail('too_large');
-    return tokenHash(token);
+    return cacheKeyOf(token);
   }
 
   /**
    * A hit is this exact string, already parsed and verified: only the policy-dependent checks
    * rerun. Undefined when the signature must be (re)checked for this policy.
    */
-  #fromCache(hash: string, policy: Policy): VerifiedToken | undefined {
-    const cached = this.#cache?.get(hash);
-    if (!cached) return undefined;
+  #fromCache(key: string, tokenLength: number, policy: Policy): VerifiedToken | undefined {
+    const cached = this.#cache?.get(key);
+    // A short string that spells a long token's SHA-256 is not that token.
+    if (!cached || cached.hashed !== tokenLength > EXACT_KEY_MAX_CHARS) return undefined;
     const claims = cached.claims;
     if (!(policy.algorithms as string[]).includes(cached.alg)) throw fail('algorithm');
     // A cached signature only counts if this policy would trust the same issuer key set.
@@ -212,7 +230,7 @@ export class Verifier {
     return { claims, hash: cached.signedHash, version: route.version, cacheHit: true };
   }
 
-  async #verifySignature(token: string, hash: string, policy: Policy): Promise<VerifiedToken> {
+  async #verifySignature(token: string, cacheKey: string, policy: Policy): Promise<VerifiedToken> {
     const nowMs = this.#options.clock();
     const parts = token.split('.');
     if (parts.length === 5) throw fail('encrypted');
@@ -221,6 +239,9 @@ export class Verifier {
     if (!B64URL.test(headerPart) || !B64URL.test(payloadPart)) throw fail('malformed');
     if (!signaturePart) throw fail('unsigned');
     if (!B64URL.test(signaturePart)) throw fail('malformed');
+    // Always the SHA-256: the bad-signature cache holds attacker-chosen strings of any length.
+    const hashed = token.length > EXACT_KEY_MAX_CHARS;
+    const hash = hashed ? cacheKey : tokenHash(token);
     if (this.#badSignatures.get(hash)) throw fail('signature');
 
     const header = decodeJson(headerPart, 'header');
@@ -268,11 +289,13 @@ export class Verifier {
     checkTimes(claims, policy, Math.floor(nowMs / 1000));
     const signedHash = tokenHash(`${headerPart}.${payloadPart}`);
     if (this.#cache && typeof claims.exp === 'number') {
-      // The parsed claims (under twice their JSON), the slot and its key, and what hits derive from
-      // the claims (factsOf and the rendered /api/validate body: about 750 bytes, measured).
-      const bytes = 800 + hash.length * 4 + 2 * JSON.stringify(claims).length;
-      const entry = { claims, metadataUrl: route.metadataUrl, signedHash, alg };
-      this.#cache.set(hash, entry, bytes, claims.exp * 1000);
+      // The parsed claims (under twice their JSON), the slot, its key (the token itself, one byte a
+      // character as the HTTP parser makes header strings, or a 43-character hash) and the signed
+      // part's hash, and what hits derive from the claims (factsOf and the rendered /api/validate
+      // body: about 750 bytes, measured).
+      const bytes = 900 + cacheKey.length + 2 * JSON.stringify(claims).length;
+      const entry = { claims, metadataUrl: route.metadataUrl, signedHash, alg, hashed };
+      this.#cache.set(cacheKey, entry, bytes, claims.exp * 1000);
     }
     return { claims, hash: signedHash, version, cacheHit: false };
   }

@@ -1,6 +1,6 @@
 /**
- * The benchmarks' Functions host in a process of its own, run from dist/ as native ESM, the way
- * `npm start` runs it. Inside a vitest worker every call across modules goes through vitest's
+ * The benchmarks' Functions host in a process of its own, serving the bundle (dist/bundle/app.js)
+ * as native ESM, the way `npm start` runs it. Inside a vitest worker every call across modules goes through vitest's
  * module runner, which slows code spread over many modules (the validator) far more than a no-op
  * and so skews the ratios. Settings come as JSON in BENCH_HOST_SETTINGS; the process prints one
  * JSON line ({ url, key }) when it listens and stops on SIGTERM or when its stdin closes.
@@ -9,15 +9,18 @@ import { join } from 'node:path';
 import { startStack } from '../../dist/local/stack.js';
 import { registerHttp } from '../../dist/shared/platform/registry.js';
 
-// The no-op baseline lives only in the benchmarks, never in functions/.
-registerHttp('benchNoop', {
+// The no-op baseline lives only in the benchmarks, never in functions/ nor the bundle: registered
+// with this process's registry, and served beside the bundle's functions.
+const noop = registerHttp('benchNoop', {
   route: 'bench-noop',
   methods: ['GET', 'POST'],
   authLevel: 'function',
   handler: async () => ({ status: 200, jsonBody: { ok: true } }),
 });
 const stack = await startStack({
-  functionsDir: join(import.meta.dirname, '..', '..', 'dist', 'functions'),
+  // The app as `npm start` and Azure load it: package.json `main`, the bundle.
+  main: join(import.meta.dirname, '..', '..', 'dist', 'bundle', 'app.js'),
+  extraFunctions: [noop],
   port: 0,
   timers: false,
   log: () => undefined,

@@ -1,11 +1,14 @@
+import { execFile } from 'node:child_process';
 import { createSign, KeyObject } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cacheKeyOf } from '../../shared/validation/verifier.js';
 import {
   API_CLIENT_ID,
   type FakeIdp,
@@ -19,6 +22,7 @@ import {
 import { testVerifier } from '../helpers/verifier.js';
 import { type BenchServer, startBenchServer } from './host.js';
 import { type LoadResult, runLoad } from './load.js';
+import { flushFigures, recordFigure } from './results.js';
 
 /**
  * `npm run bench`: the issue's benchmarks, all measured in one run and printed as ratios. Nothing
@@ -31,10 +35,15 @@ import { type LoadResult, runLoad } from './load.js';
  *  4b. the same with a distinct token on every request and our cache off: verification engine
  *      against verification engine                                                (goal >= 1.0x)
  *   5. heap growth after N distinct valid tokens with the default caps (asserted: cap + 20%)
+ *   6. a cache lookup of a maximum-size token after a flood of distinct, equal-length, maximum-size
+ *      tokens vs the same lookup in a cache without them                            (goal ~1.0x)
+ *   7. the validate hit path with metrics on (an in-memory MeterProvider) vs off, one native
+ *      process (metrics-process.mjs)                                                 (goal < 3%)
  * 3, 4 and 4b run each server natively in its own process (host.ts) and the load from a third, in
  * interleaved rounds. Knobs: BENCH_SECONDS per round (3), BENCH_ROUNDS (5), BENCH_CONNECTIONS (20),
  * BENCH_TOKENS for 5 (100,000), BENCH_DISTINCT_TOKENS for 4b (5,000, cycled).
  */
+const execFileAsync = promisify(execFile);
 const DURATION = Number(process.env.BENCH_SECONDS ?? 3);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const TOKENS = Number(process.env.BENCH_TOKENS ?? 100_000);
@@ -132,6 +141,7 @@ afterAll(async () => {
   if (tmp) rmSync(tmp, { recursive: true, force: true });
   await idp?.close();
   console.log(`\nValidation benchmark summary\n${lines.join('\n')}`);
+  flushFigures();
 });
 
 describe('validation benchmarks', () => {
@@ -157,6 +167,22 @@ describe('validation benchmarks', () => {
       `1. cold verify: ours ${ours.toFixed(0)} ops/s, jose.jwtVerify ${jose.toFixed(0)} ops/s, ratio ${(ours / jose).toFixed(2)}x (goal >= 0.8x)`,
     );
     report(`2. cache-hit verify: ${hits.toFixed(0)} ops/s (${(hits / jose).toFixed(1)}x raw jose)`);
+    const jwtVerify_ = { name: 'jose.jwtVerify', value: jose };
+    recordFigure({
+      name: 'validation 1: cold verify',
+      value: ours,
+      unit: 'ops/s',
+      baseline: jwtVerify_,
+      ratio: ours / jose,
+      goal: '>= 0.8x',
+    });
+    recordFigure({
+      name: 'validation 2: cache-hit verify',
+      value: hits,
+      unit: 'ops/s',
+      baseline: jwtVerify_,
+      ratio: hits / jose,
+    });
   });
 
   it('3-4: HTTP /api/validate vs the no-op function and vs jsonwebtoken + jwks-rsa', async () => {
@@ -199,6 +225,22 @@ describe('validation benchmarks', () => {
     report(
       `4. /api/validate vs jsonwebtoken+jwks-rsa: ${ratios(rounds.validate, rounds.typical)}x req/s (median of ${ROUNDS} rounds; goal >= 2x)`,
     );
+    recordFigure({
+      name: 'validation 3: HTTP /api/validate (cache hit) vs no-op function',
+      value: rate(rounds.validate),
+      unit: 'req/s',
+      baseline: { name: 'host no-op function', value: rate(rounds.noop) },
+      ratio: Number(ratios(rounds.validate, rounds.noop)),
+      goal: '>= 0.9x',
+    });
+    recordFigure({
+      name: 'validation 4: HTTP /api/validate (cache hit) vs jsonwebtoken + jwks-rsa',
+      value: rate(rounds.validate),
+      unit: 'req/s',
+      baseline: { name: 'jsonwebtoken + jwks-rsa server', value: rate(rounds.typical) },
+      ratio: Number(ratios(rounds.validate, rounds.typical)),
+      goal: '>= 2x',
+    });
     expect(rounds.validate.every((r) => r.non2xx === 0)).toBe(true);
   });
 
@@ -238,6 +280,17 @@ describe('validation benchmarks', () => {
     report(
       `4b. /api/validate (cache off, distinct tokens) vs jsonwebtoken+jwks-rsa: ${ratio.toFixed(2)}x req/s (median of ${ROUNDS} rounds; goal >= 1.0x)`,
     );
+    recordFigure({
+      name: 'validation 4b: HTTP /api/validate (cache off, distinct tokens) vs jsonwebtoken + jwks-rsa',
+      value: median(rounds.validate.map((r) => r.requests.average)),
+      unit: 'req/s',
+      baseline: {
+        name: 'jsonwebtoken + jwks-rsa server',
+        value: median(rounds.typical.map((r) => r.requests.average)),
+      },
+      ratio,
+      goal: '>= 1.0x',
+    });
     // Every request was verified and accepted on both sides, so the figures are of real work.
     for (const r of [...rounds.validate, ...rounds.typical]) expect(r.non2xx + r.errors).toBe(0);
     expect(rounds.validate.every((r) => r.requests.total > 0)).toBe(true);
@@ -276,9 +329,108 @@ describe('validation benchmarks', () => {
         `heap+external growth ${mib(heapGrowth)} MiB, RSS ${mib(before.rss)} -> ${mib(after.rss)} MiB ` +
         `(cap + 20% = ${mib(maxBytes * 1.2)} MiB: ${heapGrowth <= maxBytes * 1.2 ? 'within' : 'OVER'})`,
     );
+    recordFigure({
+      name: `validation 5: heap growth after ${TOKENS} distinct tokens`,
+      value: heapGrowth,
+      unit: 'bytes',
+      baseline: { name: 'cache cap (Validation__Cache__MaxBytes)', value: maxBytes },
+      ratio: heapGrowth / maxBytes,
+      goal: '<= 1.2x',
+    });
     expect(stats.bytes).toBeLessThanOrEqual(maxBytes);
     expect(stats.entries).toBeLessThanOrEqual(10_000);
     // The bound itself: what the cache really holds stays within its cap + 20%.
     expect(heapGrowth).toBeLessThanOrEqual(maxBytes * 1.2);
+  });
+
+  it('6: a lookup after a flood of distinct, equal-length, maximum-size tokens', async () => {
+    const policy = makePolicy(idp);
+    const FLOOD = Number(process.env.BENCH_FLOOD_TOKENS ?? 4000);
+    // Distinct valid tokens of one length just under Validation__MaxTokenBytes (16,384): a `pad` claim.
+    const enc = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+    const header = enc({ alg: 'RS256', typ: 'JWT', kid: key.kid });
+    const keyObject = KeyObject.from(key.privateKey);
+    const base = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as Record<
+      string,
+      unknown
+    >;
+    const jti = (i: number) => `flood-${String(i).padStart(8, '0')}`;
+    const pad = 'x'.repeat(
+      Math.floor(((16_384 - 342 - 2 - header.length) * 3) / 4) -
+        JSON.stringify({ ...base, jti: jti(0), pad: '' }).length,
+    );
+    const sign = (i: number) => {
+      const input = `${header}.${enc({ ...base, jti: jti(i), pad })}`;
+      return `${input}.${createSign('RSA-SHA256').update(input).sign(keyObject).toString('base64url')}`;
+    };
+    const probe = sign(FLOOD);
+    expect(probe.length).toBeLessThanOrEqual(16_384);
+    expect(probe.length).toBeGreaterThan(16_000);
+    const flooded = newVerifier(FLOOD + 10, 1024 * 1024 * 1024);
+    const quiet = newVerifier(FLOOD + 10, 1024 * 1024 * 1024);
+    for (let i = 0; i < FLOOD; i++) await flooded.verify(sign(i), policy);
+    expect(flooded.cacheStats.entries).toBe(FLOOD);
+    await flooded.verify(probe, policy);
+    await quiet.verify(probe, policy);
+    // A fresh copy of the string each call, as each request brings its own.
+    const lookup = (verifier: typeof flooded) => async () => {
+      const copy = `${probe.slice(0, 8)}${probe.slice(8)}`;
+      if (!verifier.verifyCached(copy, policy)?.cacheHit) throw new Error('not a hit');
+    };
+    const [floodedOps = 0, quietOps = 0] = await interleaved([lookup(flooded), lookup(quiet)], 3);
+    const ratio = floodedOps / quietOps;
+    report(
+      `6. lookup of a ${probe.length}-character token (key: ${cacheKeyOf(probe).length === 43 ? 'SHA-256' : 'the token'}) after ${FLOOD} distinct equal-length tokens: ${floodedOps.toFixed(0)} ops/s vs ${quietOps.toFixed(0)} ops/s in a cache without them, ratio ${ratio.toFixed(2)}x (goal ~1.0x: no slowdown)`,
+    );
+    recordFigure({
+      name: `validation 6: max-size token lookup after a flood of ${FLOOD}`,
+      value: floodedOps,
+      unit: 'ops/s',
+      baseline: { name: 'the same lookup without the flood', value: quietOps },
+      ratio,
+      goal: '~1.0x',
+    });
+  });
+
+  it('7: the validate hit path with metrics on vs off (one native process)', async () => {
+    const { name: _n, ...policy } = makePolicy(idp);
+    // Asynchronously: the fake IdP the child fetches its keys from runs in this process.
+    const { stdout: out } = await execFileAsync(
+      process.execPath,
+      [join(import.meta.dirname, 'metrics-process.mjs')],
+      {
+        env: {
+          ...process.env,
+          BENCH_METRICS_SETTINGS: JSON.stringify({
+            Validation__Policies: JSON.stringify({ default: policy }),
+          }),
+          BENCH_METRICS_OPTIONS: JSON.stringify({ token }),
+        },
+        encoding: 'utf8',
+        timeout: 300_000,
+      },
+    );
+    const result = JSON.parse(out.trim().split('\n').pop() ?? '{}') as {
+      off: number[];
+      on: number[];
+      counted: number;
+    };
+    // With the provider registered, every validation was counted, as a cache hit.
+    expect(result.counted).toBe(100);
+    const median = (values: number[]) =>
+      [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+    const perRound = result.on.map((on, i) => on / (result.off[i] ?? Number.NaN));
+    const overhead = median(perRound) - 1;
+    report(
+      `7. validate hit path: metrics off ${(median(result.off) / 1000).toFixed(2)} us, on ${(median(result.on) / 1000).toFixed(2)} us per call (medians of ${result.on.length} alternating rounds); overhead ${(overhead * 100).toFixed(1)}% (median of per-round ratios; goal < 3%)`,
+    );
+    recordFigure({
+      name: 'validation 7: validate hit path with metrics on vs off',
+      value: median(result.on),
+      unit: 'ns/call',
+      baseline: { name: 'metrics off (no-op provider)', value: median(result.off) },
+      ratio: overhead + 1,
+      goal: '< 1.03x',
+    });
   });
 });

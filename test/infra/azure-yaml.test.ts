@@ -41,7 +41,8 @@ describe('azure.yaml', () => {
 
   it('has the build step azd runs for TypeScript, producing what package.json main loads', () => {
     expect(packageJson.scripts.build).toMatch(/tsc -p tsconfig\.build\.json/);
-    expect(packageJson.main).toBe('dist/functions/*.js');
+    expect(packageJson.main).toBe('dist/bundle/app.js');
+    expect(packageJson.scripts.build).toMatch(/node scripts\/bundle\.mjs/);
     const build = JSON.parse(readRepoFile('tsconfig.build.json')) as { compilerOptions: { outDir: string } };
     expect(build.compilerOptions.outDir).toBe('dist');
   });

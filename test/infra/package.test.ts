@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from './lib/bicep.js';
 import { isIgnored, parseIgnoreRules } from './lib/funcignore.js';
-import { dependencyProblems, deploymentFiles, packageProblems } from './lib/package-contents.js';
+import {
+  BUNDLE,
+  dependencyProblems,
+  deploymentFiles,
+  EXTERNAL,
+  packageProblems,
+} from './lib/package-contents.js';
 
 // Check 5 of issue 6: the deployment package, per .funcignore, is lean and holds no secret-like file.
 const funcignore = readFileSync(join(repoRoot, '.funcignore'), 'utf8');
@@ -12,24 +18,20 @@ const funcignore = readFileSync(join(repoRoot, '.funcignore'), 'utf8');
 describe('deployment package contents', () => {
   beforeAll(() => {
     // `npm test` builds first; when this file runs alone, build what is deployed.
-    if (!existsSync(join(repoRoot, 'dist/functions'))) {
-      execFileSync(
-        process.execPath,
-        [join(repoRoot, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
-        {
-          cwd: repoRoot,
-          stdio: 'inherit',
-        },
-      );
+    if (!existsSync(join(repoRoot, BUNDLE))) {
+      execFileSync(process.execPath, [join(repoRoot, 'scripts/bundle.mjs')], {
+        cwd: repoRoot,
+        stdio: 'inherit',
+      });
     }
   }, 180_000);
 
-  it('holds host.json, package.json and dist/functions/*.js, and nothing local, test, source or secret', () => {
+  it('holds host.json, package.json and the bundle with its source map, and nothing local, test, source or secret', () => {
     const files = deploymentFiles(repoRoot, funcignore);
     expect(packageProblems(files)).toEqual([]);
-    expect(files).toContain('dist/functions/health.js');
-    expect(files.some((file) => file.startsWith('dist/shared/platform/'))).toBe(true);
-    expect(files.filter((file) => file.startsWith('dist/local/'))).toEqual([]);
+    expect(files.filter((file) => file.startsWith('dist/'))).toEqual([BUNDLE, `${BUNDLE}.map`]);
+    const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { main: string };
+    expect(manifest.main).toBe(BUNDLE);
   });
 
   it('excludes every git-tracked source, test and infra file', () => {
@@ -45,11 +47,13 @@ describe('deployment package contents', () => {
     ).toEqual([]);
   });
 
-  it('keeps every production dependency (the package is built locally)', () => {
+  it('keeps the production dependencies the bundle leaves out (the package is built locally)', () => {
     const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
       dependencies: Record<string, string>;
     };
-    expect(dependencyProblems(funcignore, Object.keys(manifest.dependencies))).toEqual([]);
+    const installed = Object.keys(manifest.dependencies).filter((name) => EXTERNAL.includes(name));
+    expect(installed).toEqual(['@azure/monitor-opentelemetry', '@opentelemetry/api']);
+    expect(dependencyProblems(funcignore, installed)).toEqual([]);
   });
 
   it('fails on a tree with local, test, source and key files (fixture list)', () => {
@@ -63,6 +67,7 @@ describe('deployment package contents', () => {
       '.local/tls/ca.key',
       'certs/client.pfx',
       'certs/client.pem',
+      'dist/shared/platform/log.js',
     ]);
     expect(problems).toEqual([
       'dist/local/start.js would be deployed (local stack code).',
@@ -72,7 +77,9 @@ describe('deployment package contents', () => {
       '.local/tls/ca.key would be deployed (local state (Azurite data, local CA keys)).',
       'certs/client.pfx would be deployed (key or certificate).',
       'certs/client.pem would be deployed (key or certificate).',
-      'No dist/functions/*.js in the package: package.json "main" would find no functions.',
+      'dist/shared/platform/log.js would be deployed (compiled modules the bundle already holds).',
+      'dist/bundle/app.js is missing from the package.',
+      'dist/bundle/app.js.map is missing from the package.',
     ]);
     expect(dependencyProblems('node_modules/\n', ['jose'])).toEqual([
       '.funcignore drops production dependency jose.',
@@ -87,6 +94,11 @@ describe('.funcignore matching (gitignore semantics)', () => {
     expect(isIgnored(rules, 'local/start.js')).toBe(true);
     expect(isIgnored(rules, 'dist/local/start.js')).toBe(true);
     expect(isIgnored(rules, 'dist/functions/local.js')).toBe(false);
+    const shipped = parseIgnoreRules(funcignore);
+    expect(isIgnored(shipped, 'dist/functions/health.js')).toBe(true);
+    expect(isIgnored(shipped, 'dist/shared/platform/log.js.map')).toBe(true);
+    expect(isIgnored(shipped, 'dist/bundle/app.js.map')).toBe(false);
+    expect(isIgnored(shipped, 'node_modules/jose/dist/index.js.map')).toBe(true);
     expect(isIgnored(rules, 'shared/a/b.ts')).toBe(true);
     expect(isIgnored(rules, 'keep.ts')).toBe(false);
     expect(isIgnored(rules, 'x/build/out.js')).toBe(true);

@@ -1,5 +1,6 @@
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { BUNDLE } from '../../../scripts/bundle.mjs';
 import { isDirectoryIgnored, isIgnored, parseIgnoreRules } from './funcignore.js';
 
 /**
@@ -26,6 +27,10 @@ export function deploymentFiles(root: string, funcignore: string): string[] {
 }
 
 const FORBIDDEN: { test: (path: string) => boolean; why: string }[] = [
+  {
+    test: (p) => p.startsWith('dist/functions/') || p.startsWith('dist/shared/'),
+    why: 'compiled modules the bundle already holds',
+  },
   { test: (p) => p.startsWith('local/') || p.startsWith('dist/local/'), why: 'local stack code' },
   { test: (p) => p.startsWith('test/') || p.startsWith('dist/test/'), why: 'tests' },
   { test: (p) => p.startsWith('.local/'), why: 'local state (Azurite data, local CA keys)' },
@@ -49,16 +54,105 @@ export function packageProblems(files: readonly string[]): string[] {
   for (const required of ['host.json', 'package.json']) {
     if (!files.includes(required)) problems.push(`${required} is missing from the package.`);
   }
-  if (!files.some((file) => /^dist\/functions\/[^/]+\.js$/.test(file))) {
-    problems.push('No dist/functions/*.js in the package: package.json "main" would find no functions.');
+  for (const required of [BUNDLE, `${BUNDLE}.map`]) {
+    if (!files.includes(required)) problems.push(`${required} is missing from the package.`);
   }
   return problems;
 }
 
-/** Production dependencies must survive .funcignore, since the package is built locally. */
+export { BUNDLE, EXTERNAL } from '../../../scripts/bundle.mjs';
+
+/** The dependencies the package installs must survive .funcignore, since the package is built locally. */
 export function dependencyProblems(funcignore: string, dependencies: readonly string[]): string[] {
   const rules = parseIgnoreRules(funcignore);
   return dependencies
     .filter((name) => isIgnored(rules, `node_modules/${name}/package.json`))
     .map((name) => `.funcignore drops production dependency ${name}.`);
+}
+
+interface LockEntry {
+  version?: string;
+  dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+}
+
+/**
+ * What installing `names` from package-lock.json brings, as `name@version`, following Node's
+ * resolution through the lock's nested node_modules paths: `required` (dependencies and non-optional
+ * peers) and `optional` (optional dependencies, e.g. one platform's binary).
+ */
+export function lockClosure(
+  lock: { packages: Record<string, LockEntry> },
+  names: readonly string[],
+): { required: Set<string>; optional: Set<string> } {
+  const required = new Set<string>();
+  const optional = new Set<string>();
+  const resolve = (name: string, from: string): string | undefined => {
+    // From node_modules/a/node_modules/@s/b: its own node_modules, then node_modules/a's, then the root's.
+    let dir = from;
+    for (;;) {
+      const path = dir ? `${dir}/node_modules/${name}` : `node_modules/${name}`;
+      if (lock.packages[path]) return path;
+      if (!dir) return undefined;
+      const cut = dir.lastIndexOf('/node_modules/');
+      dir = cut === -1 ? '' : dir.slice(0, cut);
+    }
+  };
+  const visit = (path: string, isOptional: boolean) => {
+    const entry = lock.packages[path];
+    if (!entry) return;
+    const name = path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length);
+    const id = `${name}@${entry.version}`;
+    if (required.has(id) || (isOptional && optional.has(id))) return;
+    if (isOptional) optional.add(id);
+    else {
+      optional.delete(id);
+      required.add(id);
+    }
+    const peers = Object.keys(entry.peerDependencies ?? {}).filter(
+      (peer) => !entry.peerDependenciesMeta?.[peer]?.optional,
+    );
+    for (const dep of [...Object.keys(entry.dependencies ?? {}), ...peers]) {
+      const found = resolve(dep, path);
+      if (found) visit(found, isOptional);
+    }
+    for (const dep of Object.keys(entry.optionalDependencies ?? {})) {
+      const found = resolve(dep, path);
+      if (found) visit(found, true);
+    }
+  };
+  for (const name of names) {
+    const path = `node_modules/${name}`;
+    if (lock.packages[path]) visit(path, false);
+  }
+  return { required, optional };
+}
+
+/** Every package installed under `root/node_modules`, as `name@version`. */
+export function installedPackages(root: string): Set<string> {
+  const found = new Set<string>();
+  const walk = (dir: string) => {
+    if (!existsSync(dir)) return;
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
+      const path = join(dir, entry.name);
+      if (entry.name.startsWith('@')) {
+        walk(path);
+        continue;
+      }
+      const manifest = join(path, 'package.json');
+      if (existsSync(manifest)) {
+        const { name, version } = JSON.parse(readFileSync(manifest, 'utf8')) as {
+          name: string;
+          version: string;
+        };
+        found.add(`${name}@${version}`);
+      }
+      walk(join(path, 'node_modules'));
+    }
+  };
+  walk(join(root, 'node_modules'));
+  return found;
 }
