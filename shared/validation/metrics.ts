@@ -27,7 +27,8 @@ export const VALIDATION_DURATION = {
   name: `${METRIC_PREFIX}validation.duration`,
   kind: 'histogram',
   unit: 'ms',
-  description: 'Time to answer a validation, from the token to the answer.',
+  description:
+    'Time to answer a validation, from the token to the answer: every miss and failure, one cache hit in 32 (hits vary little; their count is in the validations counter).',
   attributes: { policy: 'a configured policy name', outcome: '`allowed`, `denied`, `unavailable`' },
 } as const;
 
@@ -59,6 +60,9 @@ const durationAttributes = attributeCache<string>();
 
 type Outcome = 'allowed' | 'denied' | 'unavailable';
 
+const HIT_SAMPLE = 32;
+let hits = 0;
+
 /**
  * One validation under a configured policy. `failure` is undefined for an allowed token;
  * `'no_token'` for a request that carried none.
@@ -78,6 +82,9 @@ export function recordValidation(
   const reason = failure === undefined ? 'none' : failure === 'no_token' ? 'no_token' : failure.reason;
   const cache = cacheHit ? 'hit' : 'miss';
   validations.add(`${policy}\n${reason}\n${cache}`, () => ({ policy, outcome, reason, cache }));
+  // A hit's duration varies little and the SDK's record costs about a third of a hit: one hit in
+  // HIT_SAMPLE is timed; every miss and failure is. Counts come from the counter, not the histogram.
+  if (cacheHit && ++hits % HIT_SAMPLE !== 0) return;
   durations.record(
     performance.now() - startedMs,
     durationAttributes(`${policy}\n${outcome}`, () => ({ policy, outcome })),

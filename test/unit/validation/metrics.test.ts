@@ -85,8 +85,14 @@ describe('validation metrics (OpenTelemetry, in-memory reader)', () => {
       'default denied no_token miss': 1,
       'default denied token_syntax miss': 1,
     });
+    // Every miss and failure is timed (6 here); the 2 hits are sampled one in 32.
     const durations = await capture.points(VALIDATION_DURATION.name);
-    expect(durations.reduce((sum, p) => sum + p.value, 0)).toBe(8);
+    expect(durations.reduce((sum, p) => sum + p.value, 0)).toBe(6);
+    for (let i = 0; i < 64; i++) await service.validate(bearer(good), 'default');
+    const sampled = await capture.points(VALIDATION_DURATION.name);
+    expect(sampled.reduce((sum, p) => sum + p.value, 0)).toBe(8);
+    const hits = (await capture.points(VALIDATIONS.name)).find((p) => p.attributes.cache === 'hit');
+    expect(hits?.value).toBe(66);
     const refreshes = await capture.points(KEY_REFRESHES.name);
     expect(refreshes).toEqual([{ attributes: { outcome: 'success' }, value: 1 }]);
     const ages = await capture.points(KEY_AGE.name);
