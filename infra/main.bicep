@@ -38,7 +38,7 @@ param environmentType string = 'prod'
 @description('Phase two: create the Event Grid subscriptions that target functions (needs the code deployed; the azd postdeploy hook sets it).')
 param deployEventSubscriptions bool = false
 
-@description('Also subscribe the audit function to BlobCreated events of the audit export container.')
+@description('Also subscribe the audit function to BlobCreated events of the Entra audit-log container (insights-logs-auditlogs).')
 param enableAuditExportSubscription bool = false
 
 @description('Grant the identity Microsoft Graph Application.ReadWrite.OwnedBy with the Graph Bicep extension (deployer needs directory rights); applied in phase two.')
@@ -98,16 +98,20 @@ var storageTables = [
   'usage'
   'denylist'
   'rotationjournal'
+  'quarantine'
+  'auditstate'
+  'certgenerations'
 ]
 var blobContainers = [
   'deployment'
   'leases'
   'eventgrid-deadletter'
-  'audit-export'
+  'insights-logs-auditlogs'
 ]
 var deploymentContainerName = 'deployment'
 var deadLetterContainerName = 'eventgrid-deadletter'
-var auditExportContainerName = 'audit-export'
+// Entra ID's diagnostic settings write the AuditLogs category into this container (the name is Entra's).
+var auditLogContainerName = 'insights-logs-auditlogs'
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: 'rg-${environmentName}'
@@ -184,6 +188,7 @@ module roles './modules/roles.bicep' = {
     keyVaultName: keyVault.outputs.name
     storageAccountName: storage.outputs.name
     productTopicName: eventGrid.outputs.productTopicName
+    auditLogContainerName: auditLogContainerName
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     deployerPrincipalId: principalId
     deployerPrincipalType: principalType
@@ -253,7 +258,7 @@ module eventSubscriptions './modules/event-subscriptions.bicep' = if (deployEven
     storageAccountId: storage.outputs.id
     identityId: identity.outputs.id
     deadLetterContainerName: deadLetterContainerName
-    auditExportContainerName: auditExportContainerName
+    auditLogContainerName: auditLogContainerName
     enableAuditExport: enableAuditExportSubscription
   }
 }

@@ -1,3 +1,5 @@
+import { auditMetrics } from './audit/metrics.js';
+import { auditSettings } from './audit/settings.js';
 import { callersSettings } from './callers/settings.js';
 import { identitySettings } from './platform/identity-settings.js';
 import type { MetricsCatalogue } from './platform/metrics.js';
@@ -15,7 +17,8 @@ export const settingsCatalogue: SettingsCatalogue = [
   ...tokenSettings,
   ...validationSettings,
   ...callersSettings,
+  ...auditSettings,
 ];
 
 /** Every metric the product emits. Each capability contributes its own list. */
-export const metricsCatalogue: MetricsCatalogue = [...validationMetrics, ...tokenMetrics];
+export const metricsCatalogue: MetricsCatalogue = [...validationMetrics, ...tokenMetrics, ...auditMetrics];
