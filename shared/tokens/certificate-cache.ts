@@ -65,7 +65,12 @@ export class CertificateCache {
     const entry = this.entries.get(source.label);
     if (!entry) return this.load(source);
     const expired = now > entry.cert.notAfter.getTime();
-    if (!options.force && !expired && (await this.generationChanged(source, entry, now))) {
+    if (
+      !options.force &&
+      !expired &&
+      this.generationDue(source, entry, now) &&
+      (await this.generationChanged(source, entry, now))
+    ) {
       try {
         return await this.load(source);
       } catch (error) {
@@ -124,10 +129,14 @@ export class CertificateCache {
     return now >= previous.notBefore.getTime() && now <= previous.notAfter.getTime() ? previous : undefined;
   }
 
-  /** Whether the certificate's marker moved since it was loaded; asked at most once per `generationCheckMs`. */
-  private async generationChanged(source: CertificateSource, entry: Entry, now: number): Promise<boolean> {
+  /** Whether the certificate's marker is due a check: at most once per `generationCheckMs`. */
+  private generationDue(source: CertificateSource, entry: Entry, now: number): boolean {
     if (!this.options.generations || !source.certificateName) return false;
-    if (now - entry.generationCheckedAt < this.options.generationCheckMs) return false;
+    return now - entry.generationCheckedAt >= this.options.generationCheckMs;
+  }
+
+  /** Whether the marker moved since the certificate was loaded or last checked. */
+  private async generationChanged(source: CertificateSource, entry: Entry, now: number): Promise<boolean> {
     entry.generationCheckedAt = now;
     const marker = await this.marker(source);
     if (marker === undefined || marker === entry.generation) return false;
@@ -163,7 +172,10 @@ export class CertificateCache {
   }
 
   private async fetch(source: CertificateSource): Promise<LoadedCertificate> {
-    const [current, generation] = await Promise.all([source.current(), this.marker(source)]);
+    const [current, generation] =
+      this.options.generations && source.certificateName
+        ? await Promise.all([source.current(), this.marker(source)])
+        : [await source.current(), undefined];
     const now = this.options.clock();
     const entry = this.entries.get(source.label);
     if (entry && entry.cert.version === current.version) {

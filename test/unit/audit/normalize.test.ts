@@ -72,7 +72,12 @@ describe('Key Vault events', () => {
 
   it('tolerates the stray spaces of the documented sample, in keys and values', () => {
     const [record] = records(
-      keyVault('SecretNearExpiry', { 'ObjectName ': ' db-password ', ' VaultName': 'kv1 ', NBF: null, EXP: '' }),
+      keyVault('SecretNearExpiry', {
+        'ObjectName ': ' db-password ',
+        ' VaultName': 'kv1 ',
+        NBF: null,
+        EXP: '',
+      }),
     );
     expect(record?.details.objectName).toBe('db-password');
     expect(record?.subject).toBe('kv1/db-password');
@@ -98,7 +103,9 @@ describe('Key Vault events', () => {
     expect(refusal(keyVault('SecretNearExpiry', 'not an object')).code).toBe('event_unparseable');
     expect(refusal(keyVault('SecretNearExpiry', { VaultName: 'kv1' })).message).toMatch(/ObjectName/);
     expect(refusal(keyVault('CertificateBackedUp', { ObjectName: 'x' })).code).toBe('event_not_handled');
-    expect(refusal({ ...keyVault('SecretNearExpiry', {}), eventTime: 'yesterday' }).message).toMatch(/eventTime/);
+    expect(refusal({ ...keyVault('SecretNearExpiry', {}), eventTime: 'yesterday' }).message).toMatch(
+      /eventTime/,
+    );
     expect(refusal({ ...keyVault('SecretNearExpiry', {}), id: '' }).message).toMatch(/no id/);
   });
 
@@ -151,16 +158,24 @@ describe('product events (CloudEvents)', () => {
   });
 
   it('fans an event about several credentials out, one id each', () => {
-    const rotated = { ...expiring, id: 'c2', type: 'RotationFailed', data: { appId: 'a', keyIds: ['k1', 'k2'] } };
+    const rotated = {
+      ...expiring,
+      id: 'c2',
+      type: 'RotationFailed',
+      data: { appId: 'a', keyIds: ['k1', 'k2'] },
+    };
     expect(records(rotated).map((r) => [r.id, r.subject, r.severity])).toEqual([
       ['c2/k1', 'a/k1', 'critical'],
       ['c2/k2', 'a/k2', 'critical'],
     ]);
   });
 
-  it.each(['CredentialRotated', 'CredentialRemoved', 'StillInUse', 'OutOfBandChange'])('records %s', (type) => {
-    expect(records({ ...expiring, type, data: { appId: 'a', keyId: 'k' } })[0]?.kind).toBe(type);
-  });
+  it.each(['CredentialRotated', 'CredentialRemoved', 'StillInUse', 'OutOfBandChange'])(
+    'records %s',
+    (type) => {
+      expect(records({ ...expiring, type, data: { appId: 'a', keyId: 'k' } })[0]?.kind).toBe(type);
+    },
+  );
 
   it('refuses a product event without appId, an unknown type, and one without time', () => {
     expect(refusal({ ...expiring, data: { keyId: 'k' } }).message).toMatch(/appId/);
@@ -178,6 +193,7 @@ describe('BlobCreated', () => {
     eventType: 'Microsoft.Storage.BlobCreated',
     eventTime: '2026-11-22T10:00:01Z',
     dataVersion: '',
+    metadataVersion: '1',
     data: { api: 'PutBlob', blobType: 'AppendBlob' },
   });
 
