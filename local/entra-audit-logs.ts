@@ -96,3 +96,33 @@ export async function appendAuditLog(
   const body = lines.map((line) => `${line}\r\n`).join('');
   await blob.appendBlock(body, Buffer.byteLength(body));
 }
+
+/**
+ * The demo's audit log (`npm start`): this hour's file for the tenant, written in two appends as
+ * Entra would, with one secret added by hand (no rotation journal entry: out of band). Written once
+ * per hour's file, so a restart does not grow it.
+ */
+export async function seedDemoAuditLog(
+  container: ContainerClient,
+  tenantId: string,
+  app: { appId: string; objectId: string; displayName: string },
+  now = new Date(),
+): Promise<string | undefined> {
+  const name = auditLogBlobName(tenantId, now);
+  if (await container.getBlobClient(name).exists()) return undefined;
+  const base = { tenantId, appObjectId: app.objectId, appId: app.appId, appDisplayName: app.displayName };
+  const hour = now.toISOString().slice(0, 13);
+  await appendAuditLog(container, name, [
+    credentialChangeLine({
+      ...base,
+      time: now,
+      id: `Directory_demo_${hour}_1`,
+      added: [randomUUID()],
+      dash: '-',
+    }),
+  ]);
+  await appendAuditLog(container, name, [
+    credentialChangeLine({ ...base, time: now, id: `Directory_demo_${hour}_2`, removed: [randomUUID()] }),
+  ]);
+  return name;
+}

@@ -205,6 +205,15 @@ async function main(): Promise<void> {
   // Key Vault events go to the audit function, as an Event Grid subscription would deliver them.
   identity.keyVault.setEventGridUrl(host.eventGridUrl('auditEvents'));
   const { apps } = identity;
+  const { AUDIT_LOG_CONTAINER, seedDemoAuditLog } = await import('./entra-audit-logs.js');
+  const { BlobServiceClient } = await import('@azure/storage-blob');
+  const auditLog = await seedDemoAuditLog(
+    BlobServiceClient.fromConnectionString(stack.azurite.connectionString).getContainerClient(
+      AUDIT_LOG_CONTAINER,
+    ),
+    identity.tenantId,
+    apps.dcr,
+  );
   const ca = join(tlsDir, 'ca.pem');
   const seedFile = join(stateDir, 'identity', 'seeded-apps.json');
   const hostKey = stack.keys.host.default ?? stack.keys.master;
@@ -216,6 +225,7 @@ Local stack is running (state in ${stateDir}).
   Event Grid       POST ${host.url}/runtime/webhooks/EventGrid?functionName=<name>&code=<eventgrid_extension key>
   Azurite          blob ${stack.azurite.blobEndpoint}  queue ${stack.azurite.queueEndpoint}  table ${stack.azurite.tableEndpoint}
   Keys             in ${settingsFile} ("Keys")
+  Entra audit log  ${auditLog ? `${AUDIT_LOG_CONTAINER}/${auditLog} written (two appends); ` : ''}ingestEntraAuditLogs reads it within 5 minutes; GET ${host.url}/api/audit?outOfBand=true
 
 Identity stand-ins (demo tenant ${identity.tenantId}; HTTPS, CA ${ca})
   Entra            ${identity.authority}   (v2 issuer ${identity.issuerV2})
