@@ -64,6 +64,30 @@ export interface IngestSummary {
 }
 
 const NEWLINE = 0x0a;
+/** Storage writes in flight per blob: enough to hide Table storage latency, few enough not to be throttled. */
+const LINE_CONCURRENCY = 16;
+
+/** Runs `work` on every item, at most `limit` at a time; rejects with the first failure, after all settle. */
+async function eachConcurrently<T>(
+  items: T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async () => {
+    while (next < items.length && !failure) {
+      const item = items[next++] as T;
+      try {
+        await work(item);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw failure.error;
+}
 const pad = (n: number) => String(n).padStart(2, '0');
 
 /** The hour folder of a diagnostic-settings blob: `y=YYYY/m=MM/d=DD/h=HH/`. */
@@ -79,6 +103,7 @@ export function hourPath(time: Date): string {
  */
 export class EntraLogIngester {
   private readonly maxReadBytes: number;
+  private readonly notifying = new Map<string, Promise<void>>();
 
   constructor(private readonly options: EntraIngestOptions) {
     this.maxReadBytes = options.maxReadBytes ?? 4 * 1024 * 1024;
@@ -121,12 +146,16 @@ export class EntraLogIngester {
         });
         end = bytes.length;
       }
-      for (const line of bytes.subarray(0, end).toString('utf8').split('\n')) {
-        const text = line.endsWith('\r') ? line.slice(0, -1) : line;
-        if (text.trim() === '') continue;
-        await this.ingestLine(text);
-        done.lines += 1;
-      }
+      const lines = bytes
+        .subarray(0, end)
+        .toString('utf8')
+        .split('\n')
+        .map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line))
+        .filter((line) => line.trim() !== '');
+      // Lines are independent (each record has its own identity), so a chunk is stored concurrently;
+      // the checkpoint moves only once all of it is.
+      await eachConcurrently(lines, LINE_CONCURRENCY, (line) => this.ingestLine(line));
+      done.lines += lines.length;
       done.bytes += end;
       // Another reader moved it first: it stored these lines too, and carries on from there.
       if (!(await this.options.state.advance(name, checkpoint, checkpoint.offset + end))) return done;
@@ -157,17 +186,32 @@ export class EntraLogIngester {
     await this.options.trail.record(entry.record);
     recordIngestLag(entry.record.time, this.options.clock());
     for (const keyId of unknown) {
-      if (await this.options.state.notified(keyId)) continue;
-      await this.options.notifier.notify({
+      const change: OutOfBandChange = {
         appId: entry.record.appId ?? entry.record.subject,
         keyId,
         change: entry.added.includes(keyId) ? 'added' : 'removed',
         auditId: entry.record.id,
         time: entry.record.time,
         ...(entry.record.actor ? { actor: entry.record.actor } : {}),
-      });
-      await this.options.state.markNotified(keyId, entry.record.time);
+      };
+      await this.notifyOnce(change);
     }
+  }
+
+  /**
+   * One notice per keyId: lines of a chunk run concurrently, so a keyId being announced is joined,
+   * not announced again; across instances the `auditstate` marker decides (a race may repeat one).
+   */
+  private notifyOnce(change: OutOfBandChange): Promise<void> {
+    const running = this.notifying.get(change.keyId);
+    if (running) return running;
+    const notice = (async () => {
+      if (await this.options.state.notified(change.keyId)) return;
+      await this.options.notifier.notify(change);
+      await this.options.state.markNotified(change.keyId, change.time);
+    })().finally(() => this.notifying.delete(change.keyId));
+    this.notifying.set(change.keyId, notice);
+    return notice;
   }
 
   /** The changed keyIds of a successful credential change that the rotation journal does not know. */
