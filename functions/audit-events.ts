@@ -1,26 +1,28 @@
 import type { InvocationContext } from '@azure/functions';
-import { normalizeEvent } from '../shared/audit/normalize.js';
+import { handleAuditEvent } from '../shared/audit/events.js';
 import { type AuditRuntime, audit } from '../shared/audit/runtime.js';
 import type { GridEvent } from '../shared/platform/events.js';
 import { loggerFor } from '../shared/platform/log.js';
 import { registerEventGrid } from '../shared/platform/registry.js';
 import type { ReadyRuntime } from '../shared/platform/runtime.js';
 
-/** Records one event; a failure throws, so the batch answers 500 and Event Grid delivers it again. */
+/**
+ * Records one event, or quarantines it (acknowledged) when it cannot be parsed or is not handled.
+ * A storage failure throws, so the batch answers 500 and Event Grid delivers it again.
+ */
 export async function auditEvents(
   event: GridEvent,
   context: InvocationContext,
-  { store }: ReadyRuntime<AuditRuntime>,
+  { handling }: ReadyRuntime<AuditRuntime>,
 ): Promise<void> {
-  const receivedAt = new Date();
-  const record = normalizeEvent(event, receivedAt);
-  await store.record(record, receivedAt);
-  loggerFor(context).info('Audit event recorded', {
-    eventType: record.eventType,
-    subject: record.subject,
-    objectName: record.objectName,
+  const outcomes = await handleAuditEvent(event, handling);
+  loggerFor(context).info('Audit event handled', {
+    eventType: 'specversion' in event ? event.type : event.eventType,
+    subject: event.subject,
+    outcomes,
   });
 }
 
-// Key Vault (system topic) and the product's own events land here; see infra/modules/event-subscriptions.bicep.
+// Key Vault (system topic), the product's own events, and BlobCreated of insights-logs-auditlogs;
+// see infra/modules/event-subscriptions.bicep.
 registerEventGrid('auditEvents', { capability: audit, handler: auditEvents });

@@ -47,7 +47,7 @@ param alertWebhookUrl string = ''
 @description('Phase two: create the Event Grid subscriptions that target functions (needs the code deployed; the azd postdeploy hook sets it).')
 param deployEventSubscriptions bool = false
 
-@description('Also subscribe the audit function to BlobCreated events of the audit export container.')
+@description('Also subscribe the audit function to BlobCreated events of the Entra audit-log container (insights-logs-auditlogs).')
 param enableAuditExportSubscription bool = false
 
 @description('Grant the identity Microsoft Graph Application.ReadWrite.OwnedBy with the Graph Bicep extension (deployer needs directory rights); applied in phase two.')
@@ -108,16 +108,20 @@ var storageTables = [
   'denylist'
   'rotationjournal'
   'credentials'
+  'quarantine'
+  'auditstate'
+  'certgenerations'
 ]
 var blobContainers = [
   'deployment'
   'leases'
   'eventgrid-deadletter'
-  'audit-export'
+  'insights-logs-auditlogs'
 ]
 var deploymentContainerName = 'deployment'
 var deadLetterContainerName = 'eventgrid-deadletter'
-var auditExportContainerName = 'audit-export'
+// Entra ID's diagnostic settings write the AuditLogs category into this container (the name is Entra's).
+var auditLogContainerName = 'insights-logs-auditlogs'
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: 'rg-${environmentName}'
@@ -207,6 +211,7 @@ module roles './modules/roles.bicep' = {
     keyVaultName: keyVault.outputs.name
     storageAccountName: storage.outputs.name
     productTopicName: eventGrid.outputs.productTopicName
+    auditLogContainerName: auditLogContainerName
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     deployerPrincipalId: principalId
     deployerPrincipalType: principalType
@@ -281,7 +286,7 @@ module eventSubscriptions './modules/event-subscriptions.bicep' = if (deployEven
     storageAccountId: storage.outputs.id
     identityId: identity.outputs.id
     deadLetterContainerName: deadLetterContainerName
-    auditExportContainerName: auditExportContainerName
+    auditLogContainerName: auditLogContainerName
     enableAuditExport: enableAuditExportSubscription
   }
 }

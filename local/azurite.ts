@@ -13,6 +13,8 @@ export interface AzuriteOptions {
   location?: string;
   log?: (line: string) => void;
   startTimeoutMs?: number;
+  /** Fixed ports (a restart that the running functions must find again); free ports when omitted. */
+  ports?: { blob: number; queue: number; table: number };
 }
 
 export interface RunningAzurite {
@@ -32,11 +34,11 @@ function azuriteEntry(): string {
 export async function startAzurite(options: AzuriteOptions = {}): Promise<RunningAzurite> {
   const args = [
     '--blobPort',
-    '0',
+    String(options.ports?.blob ?? 0),
     '--queuePort',
-    '0',
+    String(options.ports?.queue ?? 0),
     '--tablePort',
-    '0',
+    String(options.ports?.table ?? 0),
     '--disableTelemetry',
     '--skipApiVersionCheck',
     '--silent',

@@ -35,6 +35,8 @@ export interface StackOptions {
    * `settings.Values` win.
    */
   identity?: boolean | IdentityOptions | RunningIdentity;
+  /** A running Azurite to use (not stopped by the stack), e.g. one a test stops and restarts. */
+  azurite?: RunningAzurite;
 }
 
 export interface LocalStack {
@@ -70,10 +72,13 @@ function loadAppOrFunctions(options: StackOptions): Promise<FunctionDefinition[]
 export async function startStack(options: StackOptions): Promise<LocalStack> {
   const env = options.env ?? process.env;
   const log = options.log ?? ((line: string) => console.log(line));
-  const azurite = await startAzurite({
-    ...(options.stateDir ? { location: join(options.stateDir, 'azurite') } : {}),
-    log,
-  });
+  const ownsAzurite = !options.azurite;
+  const azurite =
+    options.azurite ??
+    (await startAzurite({
+      ...(options.stateDir ? { location: join(options.stateDir, 'azurite') } : {}),
+      log,
+    }));
   let identity: RunningIdentity | undefined;
   const ownsIdentity =
     options.identity !== undefined && options.identity !== false && !isRunningIdentity(options.identity);
@@ -111,12 +116,12 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
       async stop() {
         await host.close();
         if (ownsIdentity) await identity?.stop();
-        await azurite.stop();
+        if (ownsAzurite) await azurite.stop();
       },
     };
   } catch (error) {
     if (ownsIdentity) await identity?.stop();
-    await azurite.stop();
+    if (ownsAzurite) await azurite.stop();
     throw error;
   }
 }

@@ -229,6 +229,15 @@ async function main(): Promise<void> {
   identity.keyVault.setEventGridUrl(host.eventGridUrl('auditEvents'));
   topic.setSubscriptionUrl(host.eventGridUrl('auditEvents'));
   const { apps } = identity;
+  const { AUDIT_LOG_CONTAINER, seedDemoAuditLog } = await import('./entra-audit-logs.js');
+  const { BlobServiceClient } = await import('@azure/storage-blob');
+  const auditLog = await seedDemoAuditLog(
+    BlobServiceClient.fromConnectionString(stack.azurite.connectionString).getContainerClient(
+      AUDIT_LOG_CONTAINER,
+    ),
+    identity.tenantId,
+    apps.dcr,
+  );
   const ca = join(tlsDir, 'ca.pem');
   const seedFile = join(stateDir, 'identity', 'seeded-apps.json');
   const hostKey = stack.keys.host.default ?? stack.keys.master;
@@ -241,6 +250,7 @@ Local stack is running (state in ${stateDir}).
   Azurite          blob ${stack.azurite.blobEndpoint}  queue ${stack.azurite.queueEndpoint}  table ${stack.azurite.tableEndpoint}
   Keys             in ${settingsFile} ("Keys")
   Event Grid topic ${topic.endpoint}   (EventGrid__TopicEndpoint; CredentialExpiring → auditEvents)
+  Entra audit log  ${auditLog ? `${AUDIT_LOG_CONTAINER}/${auditLog} written (two appends); ` : ''}ingestEntraAuditLogs reads it within 5 minutes; GET ${host.url}/api/audit?outOfBand=true
 
 Identity stand-ins (demo tenant ${identity.tenantId}; HTTPS, CA ${ca})
   Entra            ${identity.authority}   (v2 issuer ${identity.issuerV2})

@@ -1,3 +1,5 @@
+import { auditMetrics } from './audit/metrics.js';
+import { auditSettings } from './audit/settings.js';
 import { callersSettings } from './callers/settings.js';
 import { inventoryMetrics } from './inventory/metrics.js';
 import { inventorySettings } from './inventory/settings.js';
@@ -22,6 +24,7 @@ export const settingsCatalogue: SettingsCatalogue = [
   ...graphSettings,
   ...eventPublisherSettings,
   ...inventorySettings,
+  ...auditSettings,
 ];
 
 /** Every metric the product emits. Each capability contributes its own list. */
@@ -29,4 +32,5 @@ export const metricsCatalogue: MetricsCatalogue = [
   ...validationMetrics,
   ...tokenMetrics,
   ...inventoryMetrics,
+  ...auditMetrics,
 ];

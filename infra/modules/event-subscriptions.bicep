@@ -14,7 +14,8 @@ param storageTopicName string
 param storageAccountId string
 param identityId string
 param deadLetterContainerName string
-param auditExportContainerName string
+@description('Container Entra ID diagnostic settings write audit logs to (insights-logs-auditlogs).')
+param auditLogContainerName string
 param enableAuditExport bool = false
 
 @description('Events per delivery; the Functions extension answers one status for the whole batch.')
@@ -110,8 +111,9 @@ resource productToAudit 'Microsoft.EventGrid/topics/eventSubscriptions@2022-06-1
   }
 }
 
-// Optional: audit-log export files landing in the export container ("Azure Blob Storage as an Event
-// Grid source", BlobCreated with a subject filter on the container).
+// Optional: Entra audit-log files created in insights-logs-auditlogs ("Azure Blob Storage as an Event
+// Grid source", BlobCreated with a subject filter on the container). BlobCreated fires when an hour's
+// append blob is created, not on its later appends: the ingestEntraAuditLogs timer reads those.
 resource auditExportToAudit 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2022-06-15' = if (enableAuditExport) {
   parent: storageTopic
   name: 'auditexport-to-audit'
@@ -122,7 +124,7 @@ resource auditExportToAudit 'Microsoft.EventGrid/systemTopics/eventSubscriptions
       includedEventTypes: [
         'Microsoft.Storage.BlobCreated'
       ]
-      subjectBeginsWith: '/blobServices/default/containers/${auditExportContainerName}/'
+      subjectBeginsWith: '/blobServices/default/containers/${auditLogContainerName}/'
     }
     retryPolicy: retryPolicy
     deadLetterWithResourceIdentity: deadLetter

@@ -6,6 +6,9 @@ param keyVaultName string
 param storageAccountName string
 param productTopicName string
 
+@description('Container Entra ID diagnostic settings write audit logs to; the identity reads it (ingestEntraAuditLogs).')
+param auditLogContainerName string
+
 @description('Application Insights component the identity publishes telemetry to.')
 param applicationInsightsName string
 
@@ -26,6 +29,7 @@ var roleIds = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
+  storageBlobDataReader: '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1'
   eventGridDataSender: 'd5a91429-5739-47e2-a06b-3470a27159e7'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
 }
@@ -89,6 +93,28 @@ resource storageAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01'
     }
   }
 ]
+
+resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' existing = {
+  parent: storage
+  name: 'default'
+}
+
+resource auditLogContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' existing = {
+  parent: blobService
+  name: auditLogContainerName
+}
+
+// Storage Blob Data Reader on the audit-log container, named on its own: the ingestion needs only to
+// list and read it, and keeps that right if the account-wide roles above are ever narrowed.
+resource auditLogReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(auditLogContainer.id, principalId, roleIds.storageBlobDataReader)
+  scope: auditLogContainer
+  properties: {
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.storageBlobDataReader)
+  }
+}
 
 // EventGrid Data Sender on the product's custom topic, which accepts Entra ID publishers only.
 resource topicSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = {

@@ -1,95 +1,51 @@
 import type { GridEvent } from '../platform/events.js';
+import { notHandled, unparseable } from './errors.js';
+import { type EnvelopeFields, KEY_VAULT_PREFIX, keyVaultRecord } from './keyvault-events.js';
+import { productKindOf, productRecords } from './product-events.js';
+import { type AuditRecord, isoTime, type Json, str } from './record.js';
 
-/**
- * One audit record per delivered event, whatever its schema. Key Vault events ("Azure Key Vault as
- * Event Grid source", Microsoft Learn) carry `Id`, `VaultName`, `ObjectType`, `ObjectName`,
- * `Version`, `NBF`, `EXP` in `data`; their case and the number-or-string type of the dates vary, so
- * they are read case-insensitively and normalised to ISO times.
- */
-export interface AuditRecord {
-  eventId: string;
-  eventType: string;
-  source: string;
-  subject: string;
-  eventTime: string;
-  schema: 'EventGrid' | 'CloudEvents';
-  vaultName?: string;
-  objectType?: string;
-  objectName?: string;
-  objectVersion?: string;
-  notBefore?: string;
-  expires?: string;
-}
+/** Where a tenant's diagnostic setting writes Entra audit logs (Microsoft Learn, "Stream logs to storage"). */
+export const ENTRA_AUDIT_LOG_CONTAINER = 'insights-logs-auditlogs';
 
-type Json = Record<string, unknown>;
+const BLOB_CREATED = 'Microsoft.Storage.BlobCreated';
+const AUDIT_LOG_SUBJECT = `/blobServices/default/containers/${ENTRA_AUDIT_LOG_CONTAINER}/blobs/`;
 
-const isObject = (value: unknown): value is Json =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+/** What one delivered event means: records to store, or an audit-log blob to read. */
+export type Normalized =
+  | { kind: 'records'; records: AuditRecord[] }
+  | { kind: 'auditLogBlob'; blobName: string };
 
-function field(data: Json, name: string): unknown {
-  const key = Object.keys(data).find((k) => k.toLowerCase() === name.toLowerCase());
-  return key === undefined ? undefined : data[key];
-}
-
-function text(data: Json, name: string): string | undefined {
-  return str(field(data, name)) || undefined;
-}
-
-/** Key Vault sends Unix seconds, as a number or a numeric string; null when the object has none. */
-function unixTime(data: Json, name: string): string | undefined {
-  const value = field(data, name);
-  const seconds =
-    typeof value === 'number'
-      ? value
-      : typeof value === 'string' && value.trim() !== ''
-        ? Number(value)
-        : NaN;
-  const date = new Date(seconds * 1000);
-  // Beyond the Date range (±8.64e15 ms) toISOString() throws; such a date is no date.
-  return seconds > 0 && Number.isFinite(date.getTime()) ? date.toISOString() : undefined;
-}
-
-/**
- * Longest text kept per field. Table storage caps a string property at 64 KiB; real ids, types,
- * subjects and names are far shorter, and an oversize one must not fail its batch forever.
- */
-const MAX_FIELD_CHARS = 2048;
-
-/** Event fields as text: strings and numbers as they are (bounded), anything else (objects, null) as ''. */
-function str(value: unknown): string {
-  const text = typeof value === 'string' ? value : typeof value === 'number' ? String(value) : '';
-  return text.length > MAX_FIELD_CHARS ? `${text.slice(0, MAX_FIELD_CHARS)}…` : text;
-}
-
-function validTime(value: unknown, fallback: Date): string {
-  const parsed = typeof value === 'string' ? Date.parse(value) : NaN;
-  return Number.isFinite(parsed) ? new Date(parsed).toISOString() : fallback.toISOString();
-}
-
-export function normalizeEvent(event: GridEvent, receivedAt: Date): AuditRecord {
+/** The envelope of either schema (Event Grid or CloudEvents 1.0), read the same way. */
+function envelope(event: GridEvent): EnvelopeFields {
   const raw = event as unknown as Json;
   const cloud = typeof raw.specversion === 'string';
-  const record: AuditRecord = {
-    eventId: str(raw.id),
-    eventType: str(cloud ? raw.type : raw.eventType),
-    source: str(cloud ? raw.source : raw.topic),
+  const id = str(raw.id);
+  const type = str(cloud ? raw.type : raw.eventType);
+  if (!id) throw unparseable('The event has no id.');
+  if (!type) throw unparseable('The event has no type.');
+  // The row key orders by the event's own time, so a time-less event could not be stored idempotently.
+  const time = isoTime(cloud ? raw.time : raw.eventTime);
+  if (!time) throw unparseable(`The event has no valid ${cloud ? 'time' : 'eventTime'}.`);
+  return {
+    id,
+    type,
+    topic: str(cloud ? raw.source : raw.topic),
     subject: str(raw.subject),
-    eventTime: validTime(cloud ? raw.time : raw.eventTime, receivedAt),
-    schema: cloud ? 'CloudEvents' : 'EventGrid',
+    time,
+    data: raw.data,
   };
-  const data = raw.data;
-  if (record.eventType.startsWith('Microsoft.KeyVault.') && isObject(data)) {
-    const details = {
-      vaultName: text(data, 'VaultName'),
-      objectType: text(data, 'ObjectType'),
-      objectName: text(data, 'ObjectName'),
-      objectVersion: text(data, 'Version'),
-      notBefore: unixTime(data, 'NBF'),
-      expires: unixTime(data, 'EXP'),
-    };
-    for (const [key, value] of Object.entries(details)) {
-      if (value !== undefined) (record as unknown as Json)[key] = value;
-    }
+}
+
+/** Throws an AuditEventError for what is quarantined; anything else it returns is stored. */
+export function normalizeEvent(event: GridEvent): Normalized {
+  const fields = envelope(event);
+  if (fields.type.startsWith(KEY_VAULT_PREFIX)) return { kind: 'records', records: [keyVaultRecord(fields)] };
+  if (fields.type === BLOB_CREATED) {
+    if (!fields.subject.startsWith(AUDIT_LOG_SUBJECT))
+      throw notHandled(`BlobCreated outside ${ENTRA_AUDIT_LOG_CONTAINER} is not audited.`);
+    return { kind: 'auditLogBlob', blobName: fields.subject.slice(AUDIT_LOG_SUBJECT.length) };
   }
-  return record;
+  const kind = productKindOf(fields.type);
+  if (kind) return { kind: 'records', records: productRecords(fields, kind, fields.topic) };
+  throw notHandled(`Event type ${fields.type.slice(0, 120)} is not one the audit trail handles.`);
 }

@@ -1,17 +1,83 @@
+import {
+  type CertificateGenerations,
+  TableCertificateGenerations,
+} from '../platform/certificate-generations.js';
+import type { BlobContainerName } from '../platform/resources.js';
 import { capability, problemsOf, type Runtime } from '../platform/runtime.js';
-import type { Env } from '../platform/settings-reader.js';
-import { storageConnectionFrom, tableClient } from '../platform/storage.js';
+import { type Env, settingsReader } from '../platform/settings-reader.js';
+import { blobServiceClient, storageConnectionFrom, tableClient } from '../platform/storage.js';
+import { type AuditLogBlobs, ContainerAuditLogBlobs } from './entra-blobs.js';
+import { EntraLogIngester, type OutOfBandNotifier, TrailOutOfBandNotifier } from './entra-ingest.js';
+import type { EventHandling } from './events.js';
+import { type RotationJournal, TableRotationJournal } from './journal.js';
+import { ENTRA_AUDIT_LOG_CONTAINER } from './normalize.js';
+import { type QuarantineStore, TableQuarantineStore } from './quarantine.js';
+import { Reactions } from './reactions.js';
+import { auditSettings } from './settings.js';
+import { type AuditState, TableAuditState } from './state.js';
 import { type AuditStore, TableAuditStore } from './store.js';
+import { AuditTrail } from './trail.js';
 
-/** The audit trail: where normalised events are recorded. */
-export type AuditRuntime = Runtime<{ store: AuditStore }>;
+/** The audit trail: where events are recorded and quarantined, the audit-log ingestion, the reactions. */
+export type AuditRuntime = Runtime<{
+  store: AuditStore;
+  quarantine: QuarantineStore;
+  handling: EventHandling;
+  ingester: EntraLogIngester;
+  retentionDays: number;
+  clock: () => Date;
+}>;
 
-export function createAuditRuntime(env: Env, deps: { store?: AuditStore } = {}): AuditRuntime {
+export interface AuditDeps {
+  store?: AuditStore;
+  quarantine?: QuarantineStore;
+  generations?: CertificateGenerations;
+  blobs?: AuditLogBlobs;
+  state?: AuditState;
+  journal?: RotationJournal;
+  notifier?: OutOfBandNotifier;
+  clock?: () => Date;
+}
+
+const LOG_CONTAINER: BlobContainerName = ENTRA_AUDIT_LOG_CONTAINER;
+
+export function createAuditRuntime(env: Env, deps: AuditDeps = {}): AuditRuntime {
   try {
-    if (deps.store) return { ok: true, store: deps.store };
-    if (!storageConnectionFrom(env))
-      return { ok: false, problems: ['Storage is not configured (AzureWebJobsStorage)'] };
-    return { ok: true, store: new TableAuditStore(tableClient('audit', env)) };
+    const settings = settingsReader(env, auditSettings);
+    const retentionDays = settings.int('Audit__RetentionDays', { min: 1, max: 36_500 });
+    const lookbackHours = settings.int('Audit__EntraLogLookbackHours', { min: 1, max: 24 * 31 });
+    const stored = Boolean(storageConnectionFrom(env));
+    const needsStorage = !(
+      deps.store &&
+      deps.quarantine &&
+      deps.generations &&
+      deps.blobs &&
+      deps.state &&
+      deps.journal
+    );
+    if (!stored && needsStorage) settings.problems.push('Storage is not configured (AzureWebJobsStorage)');
+    if (settings.problems.length > 0) return { ok: false, problems: settings.problems };
+    const clock = deps.clock ?? (() => new Date());
+    const store = deps.store ?? new TableAuditStore(tableClient('audit', env));
+    const quarantine = deps.quarantine ?? new TableQuarantineStore(tableClient('quarantine', env));
+    const trail = new AuditTrail(store, quarantine, clock);
+    const generations =
+      deps.generations ?? new TableCertificateGenerations(tableClient('certgenerations', env));
+    const ingester = new EntraLogIngester({
+      trail,
+      blobs:
+        deps.blobs ?? new ContainerAuditLogBlobs(blobServiceClient(env).getContainerClient(LOG_CONTAINER)),
+      state: deps.state ?? new TableAuditState(tableClient('auditstate', env)),
+      journal: deps.journal ?? new TableRotationJournal(tableClient('rotationjournal', env)),
+      notifier: deps.notifier ?? new TrailOutOfBandNotifier(trail),
+      clock,
+      lookbackHours,
+    });
+    const reactions = new Reactions(generations, async (record) => {
+      await trail.record(record);
+    });
+    const handling: EventHandling = { trail, reactions, ingestBlob: (name) => ingester.ingestBlob(name) };
+    return { ok: true, store, quarantine, handling, ingester, retentionDays, clock };
   } catch (error) {
     return problemsOf(error);
   }

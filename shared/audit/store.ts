@@ -1,26 +1,80 @@
-import type { TableClient } from '@azure/data-tables';
-import { safeTableKey, tableCreator } from '../platform/storage.js';
-import type { AuditRecord } from './normalize.js';
+import { odata, type TableClient, type TableEntity } from '@azure/data-tables';
+import { tableCreator } from '../platform/storage.js';
+import { APP_PREFIX, appPartition, dayOf, dayPartitionOf, invertedTime, monthOf, rowKeyOf } from './keys.js';
+import type { AuditRecord, AuditSource, Severity, StoredAuditRecord } from './record.js';
 
-/** Where audit records go (the port). */
+/** Which rows of one partition a read wants. RowKeys are `<inverted time>-…`, so `newest` < `oldest`. */
+export interface RowQuery {
+  /** Inverted time of the range's newest instant (the smallest RowKey prefix). */
+  newest: string;
+  /** Inverted time of its oldest instant. */
+  oldest: string;
+  /** Resume strictly after this RowKey (the continuation token). */
+  after?: string;
+  kind?: string;
+  severity?: Severity;
+  outOfBand?: boolean;
+}
+
+export interface StoredRow {
+  partitionKey: string;
+  rowKey: string;
+  record: StoredAuditRecord;
+}
+
+/** Where audit records go and how they are read back (the port). */
 export interface AuditStore {
-  record(entry: AuditRecord, receivedAt: Date): Promise<void>;
+  /** `duplicate`: the event was already recorded (a redelivery); the write changed nothing. */
+  record(entry: AuditRecord, receivedAt: Date): Promise<{ duplicate: boolean }>;
+  /** Up to `limit` rows of one partition, RowKey order (newest first). */
+  read(partition: string, query: RowQuery, limit: number): Promise<StoredRow[]>;
+  /** Deletes every row older than `cutoff`; returns how many. */
+  deleteBefore(cutoff: Date): Promise<number>;
 }
 
-export interface StoredAuditRecord extends AuditRecord {
-  receivedAt: string;
+type Entity = TableEntity<Record<string, unknown>>;
+
+function toEntity(partitionKey: string, entry: AuditRecord, receivedAt: Date): Entity {
+  return {
+    partitionKey,
+    rowKey: rowKeyOf(entry),
+    id: entry.id,
+    source: entry.source,
+    time: entry.time,
+    kind: entry.kind,
+    subject: entry.subject,
+    severity: entry.severity,
+    details: JSON.stringify(entry.details),
+    outOfBand: entry.outOfBand ?? false,
+    receivedAt: receivedAt.toISOString(),
+    ...(entry.actor ? { actor: entry.actor } : {}),
+    ...(entry.appId ? { appId: entry.appId } : {}),
+  };
 }
 
-/** The event's own identity: its id within its source (or its content when it has no id). */
-export function rowKeyFor(entry: AuditRecord): string {
-  const id = entry.eventId || `${entry.eventType}|${entry.subject}|${entry.eventTime}`;
-  return safeTableKey(`${entry.source}|${id}`);
+function fromEntity(entity: Record<string, unknown>): StoredAuditRecord {
+  const record: StoredAuditRecord = {
+    id: String(entity.id),
+    source: String(entity.source) as AuditSource,
+    time: String(entity.time),
+    kind: String(entity.kind),
+    subject: String(entity.subject ?? ''),
+    severity: String(entity.severity) as Severity,
+    details: JSON.parse(String(entity.details ?? '{}')) as Record<string, unknown>,
+    receivedAt: String(entity.receivedAt),
+  };
+  if (typeof entity.actor === 'string') record.actor = entity.actor;
+  if (typeof entity.appId === 'string') record.appId = entity.appId;
+  if (entity.outOfBand === true) record.outOfBand = true;
+  return record;
 }
+
+const statusOf = (error: unknown) => (error as { statusCode?: number }).statusCode;
 
 /**
- * Audit records in Table storage, one partition per UTC day of the event. Event Grid delivers at
- * least once, so the row key is the event's own id (per source): a redelivery replaces the same
- * row instead of adding a duplicate.
+ * Audit records in Table storage (keys.ts has the design). The day row is created, never replaced:
+ * a 409 says the event is a redelivery; the app row is then written again, in case the first
+ * delivery failed between the two writes.
  */
 export class TableAuditStore implements AuditStore {
   private readonly ensureTable: () => Promise<void>;
@@ -29,25 +83,138 @@ export class TableAuditStore implements AuditStore {
     this.ensureTable = tableCreator(table);
   }
 
-  async record(entry: AuditRecord, receivedAt: Date): Promise<void> {
+  async record(entry: AuditRecord, receivedAt: Date): Promise<{ duplicate: boolean }> {
     await this.ensureTable();
-    await this.table.upsertEntity(
-      {
-        partitionKey: entry.eventTime.slice(0, 10),
-        rowKey: rowKeyFor(entry),
-        ...entry,
-        receivedAt: receivedAt.toISOString(),
-      },
-      'Replace',
+    let duplicate = false;
+    try {
+      await this.table.createEntity(toEntity(dayPartitionOf(entry), entry, receivedAt));
+    } catch (error) {
+      if (statusOf(error) !== 409) throw error;
+      duplicate = true;
+    }
+    if (entry.appId) {
+      const partition = appPartition(entry.appId, monthOf(new Date(entry.time)));
+      await this.table.upsertEntity(toEntity(partition, entry, receivedAt), 'Replace');
+    }
+    return { duplicate };
+  }
+
+  async read(partition: string, query: RowQuery, limit: number): Promise<StoredRow[]> {
+    await this.ensureTable();
+    const clauses = [
+      odata`PartitionKey eq ${partition}`,
+      odata`RowKey ge ${query.newest}`,
+      odata`RowKey lt ${`${query.oldest}.`}`,
+    ];
+    if (query.after) clauses.push(odata`RowKey gt ${query.after}`);
+    if (query.kind) clauses.push(odata`kind eq ${query.kind}`);
+    if (query.severity) clauses.push(odata`severity eq ${query.severity}`);
+    if (query.outOfBand !== undefined) clauses.push(odata`outOfBand eq ${query.outOfBand}`);
+    const rows: StoredRow[] = [];
+    const pages = this.table
+      .listEntities<Record<string, unknown>>({ queryOptions: { filter: clauses.join(' and ') } })
+      .byPage({ maxPageSize: Math.min(1000, limit) });
+    for await (const page of pages) {
+      for (const entity of page) {
+        rows.push({ partitionKey: partition, rowKey: String(entity.rowKey), record: fromEntity(entity) });
+        if (rows.length >= limit) return rows;
+      }
+    }
+    return rows;
+  }
+
+  async deleteBefore(cutoff: Date): Promise<number> {
+    await this.ensureTable();
+    const month = monthOf(cutoff);
+    // Whole days before the cutoff's day; whole app-months before its month; in its month, older rows.
+    const filters = [
+      odata`PartitionKey lt ${dayOf(cutoff)}`,
+      odata`PartitionKey ge ${APP_PREFIX} and PartitionKey lt ${`${APP_PREFIX}${month}`}`,
+      odata`PartitionKey ge ${`${APP_PREFIX}${month}-`} and PartitionKey lt ${`${APP_PREFIX}${month}.`} and RowKey gt ${`${invertedTime(cutoff)}.`}`,
+    ];
+    let deleted = 0;
+    for (const filter of filters) {
+      const byPartition = new Map<string, string[]>();
+      const entities = this.table.listEntities({
+        queryOptions: { filter, select: ['PartitionKey', 'RowKey'] },
+      });
+      for await (const entity of entities) {
+        const partition = String(entity.partitionKey);
+        const rows = byPartition.get(partition) ?? [];
+        rows.push(String(entity.rowKey));
+        byPartition.set(partition, rows);
+        if (rows.length === 100) deleted += await this.deleteBatch(partition, byPartition);
+      }
+      for (const partition of [...byPartition.keys()])
+        deleted += await this.deleteBatch(partition, byPartition);
+    }
+    return deleted;
+  }
+
+  /** One entity group transaction: at most 100 rows, all of one partition. */
+  private async deleteBatch(partition: string, byPartition: Map<string, string[]>): Promise<number> {
+    const rows = byPartition.get(partition) ?? [];
+    byPartition.delete(partition);
+    if (rows.length === 0) return 0;
+    await this.table.submitTransaction(
+      rows.map((rowKey) => ['delete', { partitionKey: partition, rowKey }] as ['delete', Entity]),
     );
+    return rows.length;
   }
 }
 
-/** The in-memory adapter, for tests: the same identity rule (a redelivery replaces its row). */
+/** The in-memory adapter, for unit tests: the same keys and the same rules. */
 export class MemoryAuditStore implements AuditStore {
-  readonly records = new Map<string, StoredAuditRecord>();
+  readonly partitions = new Map<string, Map<string, StoredAuditRecord>>();
 
-  async record(entry: AuditRecord, receivedAt: Date): Promise<void> {
-    this.records.set(rowKeyFor(entry), { ...entry, receivedAt: receivedAt.toISOString() });
+  async record(entry: AuditRecord, receivedAt: Date): Promise<{ duplicate: boolean }> {
+    const stored = { ...entry, receivedAt: receivedAt.toISOString() };
+    const rowKey = rowKeyOf(entry);
+    const day = this.partition(dayPartitionOf(entry));
+    const duplicate = day.has(rowKey);
+    if (!duplicate) day.set(rowKey, stored);
+    if (entry.appId)
+      this.partition(appPartition(entry.appId, monthOf(new Date(entry.time)))).set(rowKey, stored);
+    return { duplicate };
+  }
+
+  async read(partition: string, query: RowQuery, limit: number): Promise<StoredRow[]> {
+    const rows = [...(this.partitions.get(partition) ?? new Map()).entries()]
+      .filter(([rowKey]) => rowKey >= query.newest && rowKey < `${query.oldest}.`)
+      .filter(([rowKey]) => query.after === undefined || rowKey > query.after)
+      .filter(([, r]) => query.kind === undefined || r.kind === query.kind)
+      .filter(([, r]) => query.severity === undefined || r.severity === query.severity)
+      .filter(([, r]) => query.outOfBand === undefined || (r.outOfBand ?? false) === query.outOfBand)
+      .sort(([a], [b]) => (a < b ? -1 : 1));
+    return rows.slice(0, limit).map(([rowKey, record]) => ({ partitionKey: partition, rowKey, record }));
+  }
+
+  async deleteBefore(cutoff: Date): Promise<number> {
+    let deleted = 0;
+    for (const [, rows] of this.partitions) {
+      for (const [rowKey, record] of rows) {
+        if (Date.parse(record.time) < cutoff.getTime()) {
+          rows.delete(rowKey);
+          deleted += 1;
+        }
+      }
+    }
+    return deleted;
+  }
+
+  /** Every distinct record (day rows only). */
+  records(): StoredAuditRecord[] {
+    return [...this.partitions]
+      .filter(([pk]) => !pk.startsWith(APP_PREFIX))
+      .flatMap(([, rows]) => [...rows.values()]);
+  }
+
+  private partition(key: string): Map<string, StoredAuditRecord> {
+    let rows = this.partitions.get(key);
+    if (!rows) {
+      rows = new Map();
+      this.partitions.set(key, rows);
+    }
+    return rows;
   }
 }

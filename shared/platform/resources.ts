@@ -5,10 +5,25 @@
  */
 
 /** Azure Table names: 3-63 characters, alphanumeric only, starting with a letter. */
-export const STORAGE_TABLES = ['audit', 'usage', 'denylist', 'rotationjournal', 'credentials'] as const;
+export const STORAGE_TABLES = [
+  'audit',
+  'usage',
+  'denylist',
+  'rotationjournal',
+  'quarantine',
+  'auditstate',
+  'certgenerations',
+  'credentials',
+] as const;
 
 /** Blob container names: 3-63 characters, lowercase letters, digits and single hyphens. */
-export const BLOB_CONTAINERS = ['deployment', 'leases', 'eventgrid-deadletter', 'audit-export'] as const;
+export const BLOB_CONTAINERS = [
+  'deployment',
+  'leases',
+  'eventgrid-deadletter',
+  // Entra ID's diagnostic settings write audit logs here; the name is Entra's, not ours.
+  'insights-logs-auditlogs',
+] as const;
 
 export type StorageTableName = (typeof STORAGE_TABLES)[number];
 export type BlobContainerName = (typeof BLOB_CONTAINERS)[number];

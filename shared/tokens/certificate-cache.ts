@@ -1,3 +1,4 @@
+import type { CertificateGenerations } from '../platform/certificate-generations.js';
 import type { Logger } from '../platform/log.js';
 import { assertValidAt, type ParsedCertificate, parseCertificate } from './certificate.js';
 import type { CertificateSource } from './sources.js';
@@ -22,6 +23,13 @@ export interface CertificateCacheOptions {
   maxEntries?: number;
   /** Shortest gap between two forced re-checks of one certificate, so a rejecting IdP cannot turn every request into a Key Vault read. */
   minForcedGapMs?: number;
+  /**
+   * Generation markers the audit trail sets on `CertificateNewVersionCreated`. TTL reason: a new
+   * version reaches every instance within this bound instead of `refreshMs`, for one table read per
+   * certificate per 10 s (default), not one Key Vault read.
+   */
+  generations?: Pick<CertificateGenerations, 'read'>;
+  generationCheckMs?: number;
   logger?: Logger;
 }
 
@@ -31,6 +39,9 @@ interface Entry {
   previous?: LoadedCertificate;
   checkedAt: number;
   forcedAt: number;
+  /** The generation marker seen when the certificate was last loaded or checked. */
+  generation?: string | undefined;
+  generationCheckedAt: number;
 }
 
 /**
@@ -41,10 +52,11 @@ interface Entry {
 export class CertificateCache {
   private readonly entries = new Map<string, Entry>();
   private readonly inflight = new Map<string, Promise<LoadedCertificate>>();
-  private readonly options: Required<Omit<CertificateCacheOptions, 'logger'>> & { logger?: Logger };
+  private readonly options: Required<Omit<CertificateCacheOptions, 'logger' | 'generations'>> &
+    Pick<CertificateCacheOptions, 'logger' | 'generations'>;
 
   constructor(options: CertificateCacheOptions) {
-    this.options = { maxEntries: 256, minForcedGapMs: 10_000, ...options };
+    this.options = { maxEntries: 256, minForcedGapMs: 10_000, generationCheckMs: 10_000, ...options };
   }
 
   /** The certificate to use now. `force` re-checks the source at once (after an IdP rejection). */
@@ -53,6 +65,26 @@ export class CertificateCache {
     const entry = this.entries.get(source.label);
     if (!entry) return this.load(source);
     const expired = now > entry.cert.notAfter.getTime();
+    if (
+      !options.force &&
+      !expired &&
+      this.generationDue(source, entry, now) &&
+      (await this.generationChanged(source, entry, now))
+    ) {
+      try {
+        return await this.load(source);
+      } catch (error) {
+        this.options.logger?.warn(
+          'Certificate reload after a new generation failed; keeping the loaded version',
+          {
+            certificate: source.label,
+            version: entry.cert.version,
+            error: (error as Error).message,
+          },
+        );
+        return entry.cert;
+      }
+    }
     if (options.force || expired) {
       if (!expired && now - entry.forcedAt < this.options.minForcedGapMs) {
         // Inside the gap a re-check may still be running (another rejected request started it):
@@ -97,6 +129,35 @@ export class CertificateCache {
     return now >= previous.notBefore.getTime() && now <= previous.notAfter.getTime() ? previous : undefined;
   }
 
+  /** Whether the certificate's marker is due a check: at most once per `generationCheckMs`. */
+  private generationDue(source: CertificateSource, entry: Entry, now: number): boolean {
+    if (!this.options.generations || !source.certificateName) return false;
+    return now - entry.generationCheckedAt >= this.options.generationCheckMs;
+  }
+
+  /** Whether the marker moved since the certificate was loaded or last checked. */
+  private async generationChanged(source: CertificateSource, entry: Entry, now: number): Promise<boolean> {
+    entry.generationCheckedAt = now;
+    const marker = await this.marker(source);
+    if (marker === undefined || marker === entry.generation) return false;
+    entry.generation = marker;
+    return true;
+  }
+
+  /** The marker, or undefined when there is none or storage does not answer (the TTL still applies). */
+  private async marker(source: CertificateSource): Promise<string | undefined> {
+    if (!this.options.generations || !source.certificateName) return undefined;
+    try {
+      return await this.options.generations.read(source.certificateName);
+    } catch (error) {
+      this.options.logger?.warn('Certificate generation marker unreadable', {
+        certificate: source.label,
+        error: (error as Error).message,
+      });
+      return undefined;
+    }
+  }
+
   /** Drops everything (tests, configuration reload). */
   clear(): void {
     this.entries.clear();
@@ -111,11 +172,15 @@ export class CertificateCache {
   }
 
   private async fetch(source: CertificateSource): Promise<LoadedCertificate> {
-    const current = await source.current();
+    const [current, generation] =
+      this.options.generations && source.certificateName
+        ? await Promise.all([source.current(), this.marker(source)])
+        : [await source.current(), undefined];
     const now = this.options.clock();
     const entry = this.entries.get(source.label);
     if (entry && entry.cert.version === current.version) {
       entry.checkedAt = now;
+      entry.generation = generation ?? entry.generation;
       assertValidAt(`${source.label} version ${current.version}`, entry.cert, new Date(now));
       return entry.cert;
     }
@@ -137,6 +202,8 @@ export class CertificateCache {
       cert,
       checkedAt: now,
       forcedAt: entry?.forcedAt ?? 0,
+      generation: generation ?? entry?.generation,
+      generationCheckedAt: now,
       ...(entry ? { previous: entry.cert } : {}),
     });
     while (this.entries.size > this.options.maxEntries) {

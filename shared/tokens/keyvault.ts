@@ -53,6 +53,7 @@ export function keyVaultSource(
   };
   return {
     label,
+    certificateName,
     async current() {
       const cert = await read('certificate', () =>
         certificates.getCertificate(certificateName, { abortSignal: keyVaultTimeout() }),

@@ -1,9 +1,14 @@
 import { ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
 import { azureCredential } from '../platform/azure-credential.js';
+import {
+  type CertificateGenerations,
+  TableCertificateGenerations,
+} from '../platform/certificate-generations.js';
 import { keyVaultClientOptions } from '../platform/keyvault.js';
 import { consoleLogger, type Logger } from '../platform/log.js';
 import { capability, problemsOf, type Runtime } from '../platform/runtime.js';
 import type { Env } from '../platform/settings-reader.js';
+import { storageConnectionFrom, tableClient } from '../platform/storage.js';
 import { type CredentialProvider, TokenAcquirer } from './acquirer.js';
 import { CertificateCache } from './certificate-cache.js';
 import {
@@ -28,6 +33,8 @@ export interface TokenServiceOptions {
   /** The identity the product reaches Key Vault with. */
   keyVaultCredential?: () => TokenCredential;
   createClient?: TokenClientFactory;
+  /** Certificate generation markers; from AzureWebJobsStorage when it is configured. */
+  generations?: CertificateGenerations;
   /** SignedAssertionFromManagedIdentity: returns the managed identity's token for the exchange audience. */
   assertionProvider?: (
     description: Extract<CredentialDescription, { sourceType: 'SignedAssertionFromManagedIdentity' }>,
@@ -106,11 +113,17 @@ export function createTokenService(options: TokenServiceOptions = {}): TokenServ
     providers.set(client.name, list);
     return list;
   };
+  const generations =
+    options.generations ??
+    (storageConnectionFrom(env)
+      ? new TableCertificateGenerations(tableClient('certgenerations', env))
+      : undefined);
   const acquirer = new TokenAcquirer({
     config,
     certificates: new CertificateCache({
       clock,
       refreshMs: config.certificateRefreshSeconds * 1000,
+      ...(generations ? { generations } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
     }),
     credentialsOf,

@@ -18,6 +18,8 @@ export interface CertificateVersion {
 export interface CertificateSource {
   /** Stable and human readable, e.g. `Key Vault certificate 'gw' (https://v.vault.azure.net/)`; used as cache key. */
   readonly label: string;
+  /** The Key Vault certificate's name: the key of its generation marker (platform/certificate-generations.ts). */
+  readonly certificateName?: string;
   current(): Promise<CertificateVersion>;
   material(version: string): Promise<CertificateMaterial>;
 }

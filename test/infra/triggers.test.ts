@@ -98,7 +98,7 @@ describe('trigger and resource consistency', () => {
     );
     expect(resourceProblems(drift)).toEqual([
       'Table rotationjournal is not created.',
-      'Container audit-export is not created.',
+      'Container insights-logs-auditlogs is not created.',
     ]);
     expect(triggerProblems(['auditEvents'], drift)).toEqual([
       "Event Grid function auditEvents has no subscription in infra/ (no *FunctionName = 'auditEvents').",
