@@ -138,4 +138,94 @@ resource tokenFailures 'Microsoft.Insights/scheduledQueryRules@2023-03-15-previe
   }
 }
 
+var inventoryCredentialsMetric = 'gateway_plumbing.inventory.credentials'
+var auditIngestLagMetric = 'gateway_plumbing.audit.ingest_lag'
+
+// A credential the product rotates is critical (7 days or less) or expired: rotation has not
+// happened in time. The inventory reports counts by status after each (hourly) run.
+resource managedCredentialExpiring 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview' = {
+  name: 'alert-managed-credential-expiring'
+  location: location
+  tags: tags
+  properties: {
+    displayName: 'Managed credential critical or expired'
+    description: 'A credential the product manages is within 7 days of expiry, or expired. First check: GET /api/credentials?status=critical,expired and the rotation journal; then the last rotateCredentials run in the function log.'
+    severity: 1
+    enabled: true
+    scopes: [
+      applicationInsightsId
+    ]
+    evaluationFrequency: 'PT15M'
+    windowSize: 'PT1H'
+    criteria: {
+      allOf: [
+        {
+          query: 'AppMetrics | where Name == "${inventoryCredentialsMetric}" | extend status = tostring(Properties.status), managed = tostring(Properties.managed) | where managed == "true" and status in ("critical", "expired") | summarize credentials = max(Sum) by status'
+          metricMeasureColumn: 'credentials'
+          dimensions: [
+            {
+              name: 'status'
+              operator: 'Include'
+              values: [
+                '*'
+              ]
+            }
+          ]
+          timeAggregation: 'Maximum'
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    actions: {
+      actionGroups: [
+        actionGroup.id
+      ]
+    }
+  }
+}
+
+// Entra audit-log entries reach the trail more than an hour after they happened: the ingestion
+// timer is failing, or the diagnostic setting stopped writing.
+resource auditIngestLag 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview' = {
+  name: 'alert-audit-ingest-lag'
+  location: location
+  tags: tags
+  properties: {
+    displayName: 'Audit-log ingestion behind by more than an hour'
+    description: 'Entra audit-log entries are recorded more than 1 h after they happened. First check: the ingestEntraAuditLogs timer in the function log, then the tenant diagnostic setting that writes insights-logs-auditlogs.'
+    severity: 2
+    enabled: true
+    scopes: [
+      applicationInsightsId
+    ]
+    evaluationFrequency: 'PT15M'
+    windowSize: 'PT1H'
+    criteria: {
+      allOf: [
+        {
+          query: 'AppMetrics | where Name == "${auditIngestLagMetric}" | summarize lagSeconds = max(Max)'
+          metricMeasureColumn: 'lagSeconds'
+          timeAggregation: 'Maximum'
+          operator: 'GreaterThan'
+          threshold: 3600
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    actions: {
+      actionGroups: [
+        actionGroup.id
+      ]
+    }
+  }
+}
+
 output actionGroupId string = actionGroup.id

@@ -47,7 +47,12 @@ async function alertRules(args: Record<string, string | boolean> = {}) {
 describe('alert rules (infra/modules/alerts.bicep)', () => {
   it('every query reads metrics and attributes the code emits', async () => {
     const { rules } = await alertRules();
-    expect(rules.map((rule) => rule.symbol).sort()).toEqual(['tokenFailures', 'validationUnavailable']);
+    expect(rules.map((rule) => rule.symbol).sort()).toEqual([
+      'auditIngestLag',
+      'managedCredentialExpiring',
+      'tokenFailures',
+      'validationUnavailable',
+    ]);
     const problems = rules.flatMap((rule) => queryProblems(rule.symbol, rule.query, metricsCatalogue));
     expect(problems).toEqual([]);
   });

@@ -128,17 +128,18 @@ describe('credential inventory', () => {
       202, 202, 202,
     ]);
 
-    const audited = [];
-    for await (const row of tableClient('audit').listEntities<{
-      eventType: string;
-      subject: string;
-      schema: string;
-    }>({
-      queryOptions: { filter: "eventType eq 'CredentialExpiring'" },
-    }))
-      audited.push(row);
-    expect(audited.map((row) => row.subject).sort()).toEqual(first.map((event) => event.subject).sort());
-    expect(audited.every((row) => row.schema === 'CloudEvents')).toBe(true);
+    // …and they are in the audit trail, one record per app and credential (GET /api/audit).
+    const audit = await fetch(`${inv.stack.host.url}/api/audit?kind=CredentialExpiring`, {
+      headers: { 'x-functions-key': inv.hostKey },
+    });
+    expect(audit.status).toBe(200);
+    const audited = ((await audit.json()) as { items: Array<{ subject: string; source: string }> }).items;
+    const credentialOf = (event: (typeof first)[number]) => {
+      const data = event.data as { appId: string; keyId: string };
+      return `${data.appId}/${data.keyId}`;
+    };
+    expect(audited.map((record) => record.subject).sort()).toEqual(first.map(credentialOf).sort());
+    expect(audited.every((record) => record.source === 'product')).toBe(true);
   });
 
   it('falls back to the validator usage records when the tenant has no sign-in report (403), labelled as such', async () => {
