@@ -1,3 +1,4 @@
+import type { EventSink } from '../platform/event-publisher.js';
 import { entraAuditEntry } from './entra-audit-log.js';
 import type { AuditLogBlobs } from './entra-blobs.js';
 import { unparseable } from './errors.js';
@@ -21,17 +22,41 @@ export interface OutOfBandNotifier {
   notify(change: OutOfBandChange): Promise<void>;
 }
 
+/** The notice's id: the same on every attempt, so a re-read line or a redelivery records it once. */
+const noticeId = (change: OutOfBandChange) => `outofband-${change.keyId}`;
+
 /**
- * Until the product has an event publisher (the inventory's), the notice is an `OutOfBandChange`
- * record of source `product` in the trail itself, with the same id on every attempt.
+ * With the product's topic configured, the notice is an `OutOfBandChange` CloudEvent (routed like
+ * every product event, e.g. to mail or Teams), which auditEvents records; a failed publish fails the
+ * ingestion, so the checkpoint stays and the next run announces it again under the same id.
  */
+export class PublishingOutOfBandNotifier implements OutOfBandNotifier {
+  constructor(private readonly sink: EventSink) {}
+
+  async notify(change: OutOfBandChange): Promise<void> {
+    await this.sink.publish([
+      {
+        id: noticeId(change),
+        type: 'OutOfBandChange',
+        source: OUT_OF_BAND_SOURCE,
+        subject: `applications/${change.appId}/credentials/${change.keyId}`,
+        time: new Date(change.time),
+        data: { ...change },
+      },
+    ]);
+  }
+}
+
+export const OUT_OF_BAND_SOURCE = '/entra-gateway-token-plumbing/audit';
+
+/** Without a topic, the notice is an `OutOfBandChange` record of source `product` in the trail itself. */
 export class TrailOutOfBandNotifier implements OutOfBandNotifier {
   constructor(private readonly trail: AuditTrail) {}
 
   async notify(change: OutOfBandChange): Promise<void> {
     const { appId, keyId, ...rest } = change;
     await this.trail.record({
-      id: `outofband-${keyId}`,
+      id: noticeId(change),
       source: 'product',
       time: change.time,
       kind: 'OutOfBandChange',

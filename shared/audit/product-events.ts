@@ -60,6 +60,8 @@ const DETAIL_FIELDS = [
   'error',
   'newKeyId',
   'lastUsed',
+  'change',
+  'auditId',
 ] as const;
 
 export function productRecords(event: EnvelopeFields, kind: ProductEventKind, actor: string): AuditRecord[] {
@@ -74,7 +76,15 @@ export function productRecords(event: EnvelopeFields, kind: ProductEventKind, ac
   }
   const severity = severityOf(kind, data);
   const keyIds = keyIdsOf(data);
-  const base = { source: 'product' as const, time: event.time, kind, actor, severity, appId };
+  const base = {
+    source: 'product' as const,
+    time: event.time,
+    kind,
+    actor,
+    severity,
+    appId,
+    ...(kind === 'OutOfBandChange' ? { outOfBand: true } : {}),
+  };
   if (keyIds.length === 0) return [{ ...base, id: event.id, subject: appId, details }];
   return keyIds.map((keyId) => ({
     ...base,

@@ -2,12 +2,18 @@ import {
   type CertificateGenerations,
   TableCertificateGenerations,
 } from '../platform/certificate-generations.js';
+import { eventSinkFrom } from '../platform/event-publisher.js';
 import type { BlobContainerName } from '../platform/resources.js';
 import { capability, problemsOf, type Runtime } from '../platform/runtime.js';
 import { type Env, settingsReader } from '../platform/settings-reader.js';
 import { blobServiceClient, storageConnectionFrom, tableClient } from '../platform/storage.js';
 import { type AuditLogBlobs, ContainerAuditLogBlobs } from './entra-blobs.js';
-import { EntraLogIngester, type OutOfBandNotifier, TrailOutOfBandNotifier } from './entra-ingest.js';
+import {
+  EntraLogIngester,
+  type OutOfBandNotifier,
+  PublishingOutOfBandNotifier,
+  TrailOutOfBandNotifier,
+} from './entra-ingest.js';
 import type { EventHandling } from './events.js';
 import { type RotationJournal, TableRotationJournal } from './journal.js';
 import { ENTRA_AUDIT_LOG_CONTAINER } from './normalize.js';
@@ -41,6 +47,12 @@ export interface AuditDeps {
 
 const LOG_CONTAINER: BlobContainerName = ENTRA_AUDIT_LOG_CONTAINER;
 
+/** Out-of-band changes go to the product's topic when one is configured, else into the trail. */
+function outOfBandNotifier(env: Env, trail: AuditTrail): OutOfBandNotifier {
+  const sink = eventSinkFrom(env);
+  return sink ? new PublishingOutOfBandNotifier(sink) : new TrailOutOfBandNotifier(trail);
+}
+
 export function createAuditRuntime(env: Env, deps: AuditDeps = {}): AuditRuntime {
   try {
     const settings = settingsReader(env, auditSettings);
@@ -69,7 +81,7 @@ export function createAuditRuntime(env: Env, deps: AuditDeps = {}): AuditRuntime
         deps.blobs ?? new ContainerAuditLogBlobs(blobServiceClient(env).getContainerClient(LOG_CONTAINER)),
       state: deps.state ?? new TableAuditState(tableClient('auditstate', env)),
       journal: deps.journal ?? new TableRotationJournal(tableClient('rotationjournal', env)),
-      notifier: deps.notifier ?? new TrailOutOfBandNotifier(trail),
+      notifier: deps.notifier ?? outOfBandNotifier(env, trail),
       clock,
       lookbackHours,
     });

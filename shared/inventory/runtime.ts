@@ -1,5 +1,5 @@
 import { azureCredential } from '../platform/azure-credential.js';
-import { type EventSink, eventGridSink, eventPublisherSettings } from '../platform/event-publisher.js';
+import { type EventSink, eventPublisherSettings, eventSinkFrom } from '../platform/event-publisher.js';
 import { createGraphClient, graphScope, graphSettings } from '../platform/graph.js';
 import { capability, problemsOf, type Runtime } from '../platform/runtime.js';
 import { type Env, settingsReader } from '../platform/settings-reader.js';
@@ -66,10 +66,9 @@ export function createInventoryRuntime(env: Env, deps: InventoryDeps = {}): Inve
     }
     let events = deps.events ?? undefined;
     if (deps.events === undefined) {
-      const endpoint = settings.string('EventGrid__TopicEndpoint');
-      const key = settings.string('EventGrid__TopicKey');
-      if (endpoint) events = eventGridSink(endpoint, key ? { key } : azureCredential(env));
-      else warnings.push('EventGrid__TopicEndpoint is not set: CredentialExpiring events are not published');
+      events = eventSinkFrom(env);
+      if (!events)
+        warnings.push('EventGrid__TopicEndpoint is not set: CredentialExpiring events are not published');
     }
     const usage =
       deps.usage !== undefined

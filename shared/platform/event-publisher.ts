@@ -1,6 +1,7 @@
 import { AzureKeyCredential, EventGridPublisherClient } from '@azure/eventgrid';
 import type { TokenCredential } from '@azure/identity';
-import type { SettingsCatalogue } from './settings-reader.js';
+import { azureCredential } from './azure-credential.js';
+import { type Env, type SettingsCatalogue, settingsReader } from './settings-reader.js';
 
 /**
  * The product's own events (CloudEvents 1.0) go to its Event Grid custom topic through the
@@ -58,6 +59,18 @@ export function eventGridSink(endpoint: string, credential: TokenCredential | { 
       }
     },
   };
+}
+
+/**
+ * The product's topic from settings: `EventGrid__TopicEndpoint`, signed in as the product identity
+ * (or with the stand-in's `EventGrid__TopicKey` locally); undefined when no topic is configured.
+ */
+export function eventSinkFrom(env: Env): EventSink | undefined {
+  const settings = settingsReader(env, eventPublisherSettings);
+  const endpoint = settings.string('EventGrid__TopicEndpoint');
+  if (!endpoint) return undefined;
+  const key = settings.string('EventGrid__TopicKey');
+  return eventGridSink(endpoint, key ? { key } : azureCredential(env));
 }
 
 export function memoryEventSink(): EventSink & { events: PublishedEvent[]; fail: boolean } {

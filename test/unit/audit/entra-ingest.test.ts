@@ -1,12 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { auditLogBlobName, credentialChangeLine } from '../../../local/entra-audit-logs.js';
 import { MemoryAuditLogBlobs } from '../../../shared/audit/entra-blobs.js';
-import { EntraLogIngester, TrailOutOfBandNotifier } from '../../../shared/audit/entra-ingest.js';
+import {
+  EntraLogIngester,
+  PublishingOutOfBandNotifier,
+  TrailOutOfBandNotifier,
+} from '../../../shared/audit/entra-ingest.js';
 import { MemoryRotationJournal } from '../../../shared/audit/journal.js';
+import { normalizeEvent } from '../../../shared/audit/normalize.js';
 import { MemoryQuarantineStore } from '../../../shared/audit/quarantine.js';
 import { MemoryAuditState } from '../../../shared/audit/state.js';
 import { MemoryAuditStore } from '../../../shared/audit/store.js';
 import { AuditTrail } from '../../../shared/audit/trail.js';
+import { memoryEventSink } from '../../../shared/platform/event-publisher.js';
 
 const tenantId = '11111111-1111-1111-1111-111111111111';
 const now = new Date('2026-11-22T12:00:00Z');
@@ -102,6 +108,49 @@ describe('Entra audit-log ingestion', () => {
     const notice = store.records().filter((r) => r.kind === 'OutOfBandChange');
     expect(notice).toHaveLength(1);
     expect(notice[0]).toMatchObject({ appId: 'app-1', subject: `app-1/${key(1)}`, outOfBand: true });
+  });
+
+  it('with the product topic configured, announces an out-of-band change as an OutOfBandChange CloudEvent that auditEvents records once', async () => {
+    const store = new MemoryAuditStore();
+    const trail = new AuditTrail(store, new MemoryQuarantineStore(), () => now);
+    const sink = memoryEventSink();
+    const blobs = new MemoryAuditLogBlobs();
+    const ingester = new EntraLogIngester({
+      trail,
+      blobs,
+      state: new MemoryAuditState(),
+      journal: new MemoryRotationJournal(new Set()),
+      notifier: new PublishingOutOfBandNotifier(sink),
+      clock: () => now,
+      lookbackHours: 72,
+    });
+    const name = auditLogBlobName(tenantId, now);
+    blobs.append(name, `${change(1)}\r\n${change(7, { id: 'Directory_again', added: [key(1)] })}\r\n`);
+    await ingester.ingestBlob(name);
+    expect(sink.events).toHaveLength(1);
+    const [event] = sink.events;
+    expect(event).toMatchObject({
+      id: `outofband-${key(1)}`,
+      type: 'OutOfBandChange',
+      subject: `applications/app-1/credentials/${key(1)}`,
+      data: { appId: 'app-1', keyId: key(1), change: 'added' },
+    });
+    // The topic delivers it to auditEvents (twice: at least once): one out-of-band record.
+    for (let i = 0; i < 2; i++) {
+      const normalized = normalizeEvent({
+        specversion: '1.0',
+        id: event?.id ?? '',
+        type: event?.type ?? '',
+        source: event?.source ?? '',
+        subject: event?.subject ?? '',
+        time: event?.time.toISOString() ?? '',
+        data: event?.data,
+      });
+      if (normalized.kind === 'records') for (const record of normalized.records) await trail.record(record);
+    }
+    const notices = store.records().filter((r) => r.kind === 'OutOfBandChange');
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toMatchObject({ source: 'product', subject: `app-1/${key(1)}`, outOfBand: true });
   });
 
   it('quarantines a line that is not JSON and goes on', async () => {
