@@ -6,6 +6,8 @@ import { identitySettings } from './platform/identity-settings.js';
 import type { MetricsCatalogue } from './platform/metrics.js';
 import { platformSettings } from './platform/settings.js';
 import type { SettingsCatalogue } from './platform/settings-reader.js';
+import { rotationMetrics } from './rotation/metrics.js';
+import { rotationSettings } from './rotation/settings.js';
 import { tokenMetrics } from './tokens/metrics.js';
 import { tokenSettings } from './tokens/settings.js';
 import { validationMetrics } from './validation/metrics.js';
@@ -21,7 +23,8 @@ export const settingsCatalogue: SettingsCatalogue = [
   ...graphSettings,
   ...eventPublisherSettings,
   ...inventorySettings,
+  ...rotationSettings,
 ];
 
 /** Every metric the product emits. Each capability contributes its own list. */
-export const metricsCatalogue: MetricsCatalogue = [...validationMetrics, ...tokenMetrics];
+export const metricsCatalogue: MetricsCatalogue = [...validationMetrics, ...tokenMetrics, ...rotationMetrics];

@@ -113,9 +113,11 @@ function drift(app: AppState, records: JournalRecord[], memory: AppMemory | unde
       .filter((k): k is string => !!k)
       .map(lower),
   );
+  // A credential a crashed run added before it learnt the keyId carries the record's displayName.
+  const names = new Set(records.map((r) => r.displayName));
   const actions: Action[] = [];
   for (const c of app.credentials)
-    if (!known.has(lower(c.keyId)) && !ours.has(lower(c.keyId)))
+    if (!known.has(lower(c.keyId)) && !ours.has(lower(c.keyId)) && !names.has(c.displayName ?? ''))
       actions.push({ kind: 'drift', app, keyId: c.keyId, change: 'appeared' });
   for (const keyId of memory.knownKeyIds)
     if (!current.has(lower(keyId)) && !ours.has(lower(keyId)))
