@@ -207,6 +207,9 @@ async function main(): Promise<void> {
     const values = {
       ...identityValues(identity),
       ...(partner ? { Inventory__OwnerServicePrincipalIds: partner.servicePrincipalId } : {}),
+      // Rotation adopts the partner portal app's 10-day secret, so a new user sees a real rotation.
+      Rotation__KeyVaultUrl: identity.keyVaultUrl,
+      ...(identity.apps.dcr ? { Rotation__ManagedAppIds: identity.apps.dcr.appId } : {}),
       EventGrid__TopicEndpoint: topic.endpoint,
       EventGrid__TopicKey: topic.key,
     };
