@@ -484,6 +484,40 @@ export class Directory {
     return credential;
   }
 
+  /**
+   * Graph `PATCH /applications/{id}` with `keyCredentials`: the collection becomes exactly these
+   * (a listed keyId of the same certificate keeps its id and dates; new ones get new ids).
+   */
+  replaceKeys(
+    appId: string,
+    keys: Array<{ certificatePem: string; keyId?: string; displayName?: string; start?: Date; end?: Date }>,
+  ): void {
+    const app = this.get(appId);
+    const next: KeyCredential[] = keys.map((input) => {
+      const x509 = new X509Certificate(input.certificatePem);
+      const thumbprints = certificateThumbprints(input.certificatePem);
+      const kept = app.keyCredentials.find(
+        (k) => k.thumbprintSha1 === thumbprints.thumbprintSha1 && (!input.keyId || k.keyId === input.keyId),
+      );
+      if (kept) return kept;
+      return {
+        keyId: input.keyId ?? randomUUID(),
+        displayName: input.displayName ?? `CN=${x509.subject.replace(/^CN=/, '')}`,
+        type: 'AsymmetricX509Cert',
+        usage: 'Verify',
+        certificatePem: x509.toString(),
+        ...thumbprints,
+        startDateTime: (input.start ?? new Date(x509.validFrom)).toISOString(),
+        endDateTime: (input.end ?? new Date(x509.validTo)).toISOString(),
+        ...this.propagation(),
+      };
+    });
+    if (new Set(next.map((k) => k.thumbprintSha1)).size !== next.length)
+      throw new DirectoryError('BadRequest', 'The same certificate is listed twice.');
+    app.keyCredentials = next;
+    this.changed(app);
+  }
+
   removeKey(appId: string, keyId: string): void {
     const app = this.get(appId);
     const before = app.keyCredentials.length;

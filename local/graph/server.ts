@@ -12,6 +12,7 @@ import type { ServerCertificate } from '../tls/ca.js';
 import { authenticate, type GraphCaller, PERMISSIONS, requireAny } from './auth.js';
 import { GraphError, graphErrorBody, graphErrors } from './errors.js';
 import { FaultPlan, type GraphFaultMode, type GraphFaultOptions } from './faults.js';
+import { addKey, removeKey, replaceKeys } from './key-writes.js';
 import { parseEqFilter, parseSelect, parseTop, project, rejectUnknownOptions } from './odata.js';
 import { decodeToken, encodeToken, type PageToken, pageOf } from './paging.js';
 import {
@@ -23,7 +24,7 @@ import {
   signInActivityResource,
 } from './shapes.js';
 import { SlidingWindow } from './throttle.js';
-import { addPassword, type LifetimePolicy, removePassword, requireWrite } from './writes.js';
+import { addPassword, type LifetimePolicy, parseWriteBody, removePassword, requireWrite } from './writes.js';
 
 /**
  * HTTPS front of the Microsoft Graph stand-in, over the shared directory. It serves the reads a
@@ -73,7 +74,13 @@ const COLLECTION_OPTIONS = ['$select', '$top', '$skiptoken'];
 /** "Microsoft Graph service-specific throttling limits", identity and access reports. */
 const REPORTS_LIMIT = { requests: 5, windowMs: 10_000 };
 
-export const GRAPH_WRITES = ['addPassword', 'removePassword'] as const;
+export const GRAPH_WRITES = [
+  'addPassword',
+  'removePassword',
+  'addKey',
+  'removeKey',
+  'updateApplication',
+] as const;
 export type GraphWrite = (typeof GRAPH_WRITES)[number];
 type Route = 'ownedObjects' | 'application' | 'owners' | 'delta' | 'signInActivity' | GraphWrite | 'other';
 /** Write bodies are small JSON objects (a password credential, a key id). */
@@ -329,11 +336,13 @@ export async function startGraph(options: GraphServerOptions): Promise<RunningGr
       .map((s) => decodeURIComponent(s));
     const [version, first, second, third, fourth, ...rest] = segments;
     if (!version || !VERSIONS.includes(version)) throw graphErrors.noSegment(version ?? '');
-    if (req.method !== 'GET' && req.method !== 'POST') throw graphErrors.methodNotAllowed();
+    if (req.method !== 'GET' && req.method !== 'POST' && req.method !== 'PATCH')
+      throw graphErrors.methodNotAllowed();
     const caller = await authenticate(req.headers.authorization, tokenCheck);
     const query = url.searchParams;
     if (rest.length > 0) throw graphErrors.noSegment(rest[0] ?? '');
     const post = req.method === 'POST';
+    const patch = req.method === 'PATCH';
 
     if (first === 'servicePrincipals' && second && third === 'ownedObjects') {
       if (fourth !== undefined && fourth !== APPLICATION_TYPE) throw graphErrors.noSegment(fourth);
@@ -371,7 +380,29 @@ export async function startGraph(options: GraphServerOptions): Promise<RunningGr
           },
         };
       }
-      if (post) throw graphErrors.methodNotAllowed();
+      if ((post && (sub === 'addKey' || sub === 'removeKey')) || (patch && sub === undefined)) {
+        const operation = patch ? 'updateApplication' : (sub as 'addKey' | 'removeKey');
+        setRoute(operation);
+        const app = findApplication(first, id);
+        requireWrite(caller, app);
+        const body = parseWriteBody((await readBody(req, MAX_WRITE_BODY)).toString('utf8'));
+        if (operation === 'updateApplication') {
+          replaceKeys(directory, app, body);
+          return { status: 204, body: undefined };
+        }
+        if (operation === 'removeKey') {
+          await removeKey(directory, app, body);
+          return { status: 204, body: undefined };
+        }
+        return {
+          status: 200,
+          body: {
+            '@odata.context': `${base}/${version}/$metadata#microsoft.graph.keyCredential`,
+            ...(await addKey(directory, app, body)),
+          },
+        };
+      }
+      if (post || patch) throw graphErrors.methodNotAllowed();
       if (sub === undefined) {
         setRoute('application');
         return application(caller, version, findApplication(first, id), query);
@@ -386,7 +417,7 @@ export async function startGraph(options: GraphServerOptions): Promise<RunningGr
       setRoute('signInActivity');
       return signInActivities(caller, version, query);
     }
-    if (post) throw graphErrors.methodNotAllowed();
+    if (post || patch) throw graphErrors.methodNotAllowed();
     throw graphErrors.noSegment(first ?? version);
   }
 
@@ -509,7 +540,7 @@ export async function startGraph(options: GraphServerOptions): Promise<RunningGr
             await control(req, url.pathname.slice('/_test'.length)),
           );
         }
-        const write = req.method === 'POST';
+        const write = req.method === 'POST' || req.method === 'PATCH';
         if (!write) req.resume();
         const fault = faults.next(write);
         if (fault.kind === 'hang') {

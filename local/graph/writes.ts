@@ -37,7 +37,7 @@ export function requireWrite(caller: GraphCaller, app: Application): void {
   throw graphErrors.denied();
 }
 
-function parseBody(raw: string): Record<string, unknown> {
+export function parseWriteBody(raw: string): Record<string, unknown> {
   if (raw.trim() === '') return {};
   try {
     const parsed: unknown = JSON.parse(raw);
@@ -75,7 +75,7 @@ export function addPassword(
   rawBody: string,
   policy: LifetimePolicy | undefined,
 ) {
-  const body = parseBody(rawBody);
+  const body = parseWriteBody(rawBody);
   const input = (body.passwordCredential ?? {}) as Record<string, unknown>;
   if (typeof input !== 'object' || Array.isArray(input))
     throw graphErrors.badRequest("Invalid value specified for property 'passwordCredential'.");
@@ -103,7 +103,7 @@ export function addPassword(
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function removePassword(directory: Directory, app: Application, rawBody: string): void {
-  const { keyId } = parseBody(rawBody);
+  const { keyId } = parseWriteBody(rawBody);
   if (typeof keyId !== 'string' || !GUID.test(keyId))
     throw graphErrors.badRequest("Invalid value specified for property 'keyId'.");
   if (!app.passwordCredentials.some((c) => c.keyId.toLowerCase() === keyId.toLowerCase()))

@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { EventSink, PublishedEvent } from '../platform/event-publisher.js';
 import type { Logger } from '../platform/log.js';
+import {
+  type CertificateVault,
+  derBase64,
+  type ManagedCertificate,
+  planCertificate,
+  signProof,
+  thumbprintOf,
+} from './certificates.js';
 import { isAmbiguous, RotationError } from './errors.js';
 import type { RotationGraph } from './graph-writer.js';
 import type { AppLocks, RotationJournal } from './journal.js';
@@ -26,6 +34,8 @@ export interface RotationConfig {
   secretNameTemplate: string;
   verifyTimeoutMs: number;
   concurrency: number;
+  /** Key Vault certificates to keep registered on their apps (`Rotation__Certificates`). */
+  certificates: ManagedCertificate[];
 }
 
 export interface RotationPorts {
@@ -34,6 +44,8 @@ export interface RotationPorts {
   verifier: SecretVerifier;
   journal: RotationJournal;
   locks: AppLocks;
+  /** The vault's certificates (needed when `certificates` is not empty). */
+  certificates?: CertificateVault;
   events?: EventSink;
   clock: () => number;
   newRunId?: () => string;
@@ -177,7 +189,7 @@ export class RotationRun {
     } catch (error) {
       this.fail('(discovery)', 'discover', error);
     }
-    const all = unique([...owned, ...policy.managedAppIds]);
+    const all = unique([...owned, ...policy.managedAppIds, ...this.config.certificates.map((c) => c.appId)]);
     if (!this.request.appId) return all;
     const wanted = this.request.appId.toLowerCase();
     return all.filter((id) => id.toLowerCase() === wanted);
@@ -247,6 +259,9 @@ export class RotationRun {
       actions = replanned.filter((a) => a.kind !== 'drift');
     }
     for (const action of actions) await this.act(app, action);
+    for (const managed of this.config.certificates)
+      if (managed.appId.toLowerCase() === appId.toLowerCase())
+        await this.rotateCertificate((await this.ports.graph.app(appId)) ?? app, managed);
     await this.remember((await this.ports.graph.app(appId)) ?? app);
   }
 
@@ -464,6 +479,94 @@ export class RotationRun {
     await this.publishFailure(app, record, step, cause, true);
   }
 
+  /** Registers the vault's newest version of an app's certificate (addKey, or PATCH when no valid key is ours). */
+  private async rotateCertificate(app: AppState, managed: ManagedCertificate): Promise<void> {
+    const vault = this.ports.certificates;
+    if (!vault) return;
+    const name = managed.certificateName;
+    try {
+      const latest = await vault.latest(name);
+      const plan = planCertificate(app, latest, latest ? await vault.versions(name) : [], this.now());
+      if (plan.kind === 'none') return;
+      const current = app.credentials
+        .filter((c) => c.kind === 'certificate')
+        .sort((a, b) => (b.endDateTime ?? '').localeCompare(a.endDateTime ?? ''))[0];
+      const now = new Date(this.now()).toISOString();
+      const record: JournalRecord = {
+        appId: app.appId,
+        objectId: app.objectId,
+        runId: this.runId,
+        kind: 'certificate',
+        step: 'intent',
+        displayName: `${this.config.policy.managedPrefix} ${this.runId}`,
+        oldKeyId: current?.keyId ?? null,
+        newKeyId: null,
+        lifetimeDays: 0,
+        newCreatedAt: null,
+        secretName: name,
+        secretVersion: plan.latest.version,
+        secretId: null,
+        createdAt: now,
+        updatedAt: now,
+        error: null,
+        removedAt: null,
+        note:
+          plan.kind === 'patch' ? 'PATCH keyCredentials: no valid certificate to sign a proof with' : null,
+      };
+      await this.ports.journal.put(record);
+      const key = { key: derBase64(plan.latest.der), displayName: record.displayName };
+      let keyId: string | undefined;
+      try {
+        if (plan.kind === 'addKey') {
+          const keyPem = await vault.privateKey(name, plan.signWith.version);
+          keyId = await this.ports.graph.addKey(
+            app.objectId,
+            key,
+            await signProof(keyPem, app.objectId, this.now()),
+          );
+        } else {
+          const existing = await this.ports.graph.keyCredentials(app.objectId);
+          await this.ports.graph.replaceKeyCredentials(app.objectId, [
+            ...existing,
+            { type: 'AsymmetricX509Cert', usage: 'Verify', ...key },
+          ]);
+          const after = await this.ports.graph.app(app.appId);
+          keyId = after?.credentials.find((c) => c.thumbprint === thumbprintOf(plan.latest.der))?.keyId;
+        }
+      } catch (error) {
+        if (isAmbiguous(error)) return this.deferred(app, 'add');
+        return this.failed(app, record, 'add', error);
+      }
+      await this.completeCertificate(app, record, keyId ?? null, plan.kind);
+    } catch (error) {
+      if (isAmbiguous(error)) return this.deferred(app, 'add');
+      this.fail(app.appId, 'add', error);
+    }
+  }
+
+  private async completeCertificate(
+    app: AppState,
+    record: JournalRecord,
+    keyId: string | null,
+    method: string,
+  ) {
+    await this.save(record, {
+      step: 'complete',
+      newKeyId: keyId,
+      newCreatedAt: new Date(this.now()).toISOString(),
+    });
+    this.summary.rotated.push(app.appId);
+    recordRotation('complete', 'add');
+    await this.publish('CredentialRotated', app, `${record.runId}:CredentialRotated`, {
+      kind: 'certificate',
+      oldKeyId: record.oldKeyId,
+      newKeyId: keyId,
+      certificateName: record.secretName,
+      certificateVersion: record.secretVersion,
+      method,
+    });
+  }
+
   private async resume(app: AppState, record: JournalRecord): Promise<void> {
     this.log.info('Rotation resumes an unfinished record', {
       appId: app.appId,
@@ -471,6 +574,15 @@ export class RotationRun {
       step: record.step,
     });
     const interrupted = new RotationError('no_answer', `The run ${record.runId} stopped at ${record.step}.`);
+    if (record.kind === 'certificate') {
+      // The key carries the record's display name when it reached Graph.
+      const registered = app.credentials.find(
+        (c) => c.kind === 'certificate' && c.displayName === record.displayName,
+      );
+      if (registered) return this.completeCertificate(app, record, registered.keyId, 'resumed');
+      await this.save(record, { step: 'compensated', error: 'no_answer: the key never reached Graph' });
+      return;
+    }
     try {
       if (record.step === 'intent') {
         const orphan = app.credentials.find(
@@ -518,7 +630,18 @@ export class RotationRun {
     lastUseChecked: boolean,
   ): Promise<void> {
     try {
-      await this.ports.graph.removePassword(app.objectId, keyId);
+      if (record.kind === 'certificate') {
+        // removeKey needs a proof too: signed by the new certificate, valid now.
+        const keyPem = await (this.ports.certificates as CertificateVault).privateKey(
+          record.secretName as string,
+          record.secretVersion as string,
+        );
+        await this.ports.graph.removeKey(
+          app.objectId,
+          keyId,
+          await signProof(keyPem, app.objectId, this.now()),
+        );
+      } else await this.ports.graph.removePassword(app.objectId, keyId);
     } catch (error) {
       if (isAmbiguous(error)) return this.deferred(app, 'remove');
       return this.failed(app, null, 'remove', error);

@@ -20,6 +20,14 @@ export interface NewSecret {
   endDateTime: string;
 }
 
+export interface RegisteredKey {
+  keyId?: string;
+  type: 'AsymmetricX509Cert';
+  usage: 'Verify';
+  key: string;
+  displayName: string | null;
+}
+
 export interface RotationGraph {
   /** The product's service principal and tenant (the `oid` and `tid` of its Graph token). */
   identity(): Promise<{ servicePrincipalId: string; tenantId: string }>;
@@ -30,6 +38,13 @@ export interface RotationGraph {
   addPassword(objectId: string, input: { displayName: string; endDateTime: string }): Promise<NewSecret>;
   /** `absent` when the app no longer has that secret (a rerun, a hand removal). */
   removePassword(objectId: string, keyId: string): Promise<'removed' | 'absent'>;
+  /** "application: addKey" with a proof of possession; the new key's keyId. */
+  addKey(objectId: string, key: { key: string; displayName: string }, proof: string): Promise<string>;
+  removeKey(objectId: string, keyId: string, proof: string): Promise<void>;
+  /** Every keyCredential with its `key` (base64 DER): only a single-object GET with $select returns it. */
+  keyCredentials(objectId: string): Promise<RegisteredKey[]>;
+  /** PATCH keyCredentials: the collection becomes exactly `keys`. */
+  replaceKeyCredentials(objectId: string, keys: RegisteredKey[]): Promise<void>;
   /** Last sign-in per keyId (lower case) of one app; null when the report is unavailable. */
   lastUse(appId: string): Promise<Map<string, string> | null>;
   /** Graph calls and 429 answers since the last call (the run summary's counts). */
@@ -62,6 +77,12 @@ function appState(resource: Record<string, unknown>): AppState {
       displayName: typeof c.displayName === 'string' ? c.displayName : null,
       startDateTime: date(c.startDateTime),
       endDateTime: date(c.endDateTime),
+      ...(kind === 'certificate'
+        ? {
+            thumbprint:
+              typeof c.customKeyIdentifier === 'string' ? c.customKeyIdentifier.toUpperCase() : null,
+          }
+        : {}),
     });
   return {
     appId: String(resource.appId),
@@ -230,6 +251,53 @@ export class GraphRotationClient implements RotationGraph {
       if (error instanceof RotationError && error.code === 'app_not_found') return 'absent';
       throw error;
     }
+  }
+
+  addKey(objectId: string, key: { key: string; displayName: string }, proof: string): Promise<string> {
+    return this.call('addKey', async () => {
+      const added = await this.request(`/applications/${encodeURIComponent(objectId)}/addKey`, 'addKey').post(
+        {
+          keyCredential: { type: 'AsymmetricX509Cert', usage: 'Verify', ...key },
+          passwordCredential: null,
+          proof,
+        },
+      );
+      return String(added.keyId);
+    });
+  }
+
+  async removeKey(objectId: string, keyId: string, proof: string): Promise<void> {
+    await this.call('removeKey', () =>
+      this.request(`/applications/${encodeURIComponent(objectId)}/removeKey`, 'removeKey').post({
+        keyId,
+        proof,
+      }),
+    );
+  }
+
+  keyCredentials(objectId: string): Promise<RegisteredKey[]> {
+    return this.call('application', async () => {
+      const app = await this.request(`/applications/${encodeURIComponent(objectId)}`, 'application')
+        .select(['keyCredentials'])
+        .get();
+      return (Array.isArray(app.keyCredentials) ? app.keyCredentials : []).map(
+        (k: Record<string, unknown>) => ({
+          keyId: String(k.keyId),
+          type: 'AsymmetricX509Cert' as const,
+          usage: 'Verify' as const,
+          key: String(k.key),
+          displayName: typeof k.displayName === 'string' ? k.displayName : null,
+        }),
+      );
+    });
+  }
+
+  async replaceKeyCredentials(objectId: string, keys: RegisteredKey[]): Promise<void> {
+    await this.call('updateApplication', () =>
+      this.request(`/applications/${encodeURIComponent(objectId)}`, 'updateApplication').patch({
+        keyCredentials: keys,
+      }),
+    );
   }
 
   async lastUse(appId: string): Promise<Map<string, string> | null> {

@@ -10,6 +10,8 @@ export interface Credential {
   displayName: string | null;
   startDateTime: string | null;
   endDateTime: string | null;
+  /** Certificates: SHA-1 thumbprint, hex upper case (Graph customKeyIdentifier). */
+  thumbprint?: string | null;
 }
 
 export interface AppState {

@@ -6,6 +6,7 @@ import { keyVaultClientOptions, keyVaultClients } from '../platform/keyvault.js'
 import { capability, problemsOf, type Runtime } from '../platform/runtime.js';
 import { type Env, settingsReader } from '../platform/settings-reader.js';
 import { storageConnectionFrom, tableClient } from '../platform/storage.js';
+import { type CertificateVault, keyVaultCertificates, parseManagedCertificates } from './certificates.js';
 import type { RotationConfig } from './executor.js';
 import { GraphRotationClient, type RotationGraph } from './graph-writer.js';
 import { type AppLocks, blobAppLocks, type RotationJournal, tableRotationJournal } from './journal.js';
@@ -23,6 +24,7 @@ export interface RotationDeps {
   verifier?: SecretVerifier;
   journal?: RotationJournal;
   locks?: AppLocks;
+  certificates?: CertificateVault;
   /** `null`: no topic, no events. */
   events?: EventSink | null;
   clock?: () => number;
@@ -34,7 +36,9 @@ const specs = [...rotationSettings, ...graphSettings, ...eventPublisherSettings,
 export function createRotationRuntime(env: Env, deps: RotationDeps = {}): RotationRuntime {
   try {
     const settings = settingsReader(env, specs);
+    const managedCertificates = parseManagedCertificates(settings.list('Rotation__Certificates'));
     const config: RotationConfig = {
+      certificates: managedCertificates.certificates,
       policy: {
         managedPrefix: settings.string('Rotation__ManagedPrefix') as string,
         managedAppIds: settings.list('Rotation__ManagedAppIds'),
@@ -57,7 +61,7 @@ export function createRotationRuntime(env: Env, deps: RotationDeps = {}): Rotati
     const baseUrl = settings.string('Graph__BaseUrl') as string;
     const audience = settings.string('Graph__Audience') as string;
     const authorityHost = settings.string('AZURE_AUTHORITY_HOST') as string;
-    const problems = [...settings.problems];
+    const problems = [...settings.problems, ...managedCertificates.problems];
     const { policy } = config;
     if (policy.minSecretLifetimeDays > policy.secretLifetimeDays)
       problems.push('Rotation__MinSecretLifetimeDays: must not exceed Rotation__SecretLifetimeDays');
@@ -91,13 +95,16 @@ export function createRotationRuntime(env: Env, deps: RotationDeps = {}): Rotati
       if (endpoint) events = eventGridSink(endpoint, key ? { key } : credential);
       else warnings.push('EventGrid__TopicEndpoint is not set: rotation events are not published');
     }
+    const clients = vaultUrl
+      ? keyVaultClients(vaultUrl, { credential, ...keyVaultClientOptions(env) })
+      : undefined;
+    const certificates =
+      deps.certificates ??
+      (clients ? keyVaultCertificates(clients.certificates, clients.secrets) : undefined);
     const service = new RotationService(config, {
       graph,
-      vault:
-        deps.vault ??
-        keyVaultSecrets(
-          keyVaultClients(vaultUrl as string, { credential, ...keyVaultClientOptions(env) }).secrets,
-        ),
+      vault: deps.vault ?? keyVaultSecrets((clients as NonNullable<typeof clients>).secrets),
+      ...(certificates ? { certificates } : {}),
       verifier:
         deps.verifier ??
         msalVerifier({

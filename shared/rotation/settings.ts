@@ -28,6 +28,12 @@ export const rotationSettings: SettingsCatalogue = [
     deploy: 'optional',
   },
   {
+    name: 'Rotation__Certificates',
+    description:
+      'Certificates to keep registered: `<appId>=<certificate name>` pairs in `Rotation__KeyVaultUrl`. When the vault holds a version the app lacks (auto-renewal, an import), it is added with `addKey` (a proof signed by the current certificate, PEM only), or with `PATCH keyCredentials` when none is valid.',
+    deploy: 'optional',
+  },
+  {
     name: 'Rotation__RotateBeforeDays',
     description: 'A managed secret is rotated once it ends within this many days (the boundary included).',
     default: '30',

@@ -318,6 +318,92 @@ describe('Graph faults', () => {
   });
 });
 
+describe('certificates (Rotation__Certificates)', () => {
+  let serial = 0;
+  /** An owned app with a vault certificate registered (its registration optionally already ended). */
+  function certificateApp(ended = false) {
+    serial += 1;
+    const name = `rotated-cert-${serial}`;
+    const first = id.keyVault.createCertificate(name, { contentType: 'application/x-pem-file' });
+    const app = id.directory.addApplication({
+      displayName: `Certificate app ${serial}`,
+      owners: [id.apps.product.servicePrincipalId],
+    });
+    id.directory.addKey(
+      app.appId,
+      first.certPem,
+      ended ? { start: new Date(clock() - 400 * DAY), end: new Date(clock() - 1000) } : {},
+    );
+    return { app, name, first, rotation: runtimeFor({ Rotation__Certificates: `${app.appId}=${name}` }) };
+  }
+
+  async function tokenWithCertificate(
+    appId: string,
+    material: { certPem: string; keyPem: string; thumbprintSha256: string },
+  ) {
+    const cca = new ConfidentialClientApplication({
+      auth: {
+        clientId: appId,
+        clientCertificate: {
+          thumbprintSha256: material.thumbprintSha256,
+          privateKey: material.keyPem,
+          x5c: material.certPem,
+        },
+        ...id.msalAuthorityOptions(),
+      },
+    });
+    return (await cca.acquireTokenByClientCredential({ scopes: [`${id.apps.api.identifierUri}/.default`] }))
+      ?.accessToken;
+  }
+
+  it('a new Key Vault version is registered with addKey (a proof the stand-in verifies); the token endpoint takes it', async () => {
+    const { app, name, first, rotation } = certificateApp();
+    expect((await run({ appId: app.appId }, rotation)).rotated).toEqual([]); // nothing new in the vault
+    const renewed = id.keyVault.createCertificate(name, { contentType: 'application/x-pem-file' });
+    id.counters.reset();
+    const summary = await run({ appId: app.appId }, rotation);
+    expect(summary.rotated).toEqual([app.appId]);
+    const keys = id.directory.get(app.appId).keyCredentials;
+    expect(keys.map((k) => k.thumbprintSha1)).toEqual([first.thumbprintSha1, renewed.thumbprintSha1]);
+    expect(eventsFor(app.appId, 'CredentialRotated').at(-1)?.data).toMatchObject({
+      kind: 'certificate',
+      method: 'addKey',
+    });
+    expect(await tokenWithCertificate(app.appId, renewed)).toBeTruthy();
+    expect(id.counters.failedAssertions(app.appId)).toBe(0);
+    // Registered once: the next run has nothing to do.
+    expect((await run({ appId: app.appId }, rotation)).rotated).toEqual([]);
+  });
+
+  it('when the registered certificate has ended, PATCH keyCredentials registers the new one, keeping the others', async () => {
+    const { app, name, first, rotation } = certificateApp(true);
+    const renewed = id.keyVault.createCertificate(name, { contentType: 'application/x-pem-file' });
+    const summary = await run({ appId: app.appId }, rotation);
+    expect(summary.rotated).toEqual([app.appId]);
+    expect(id.directory.get(app.appId).keyCredentials.map((k) => k.thumbprintSha1)).toEqual([
+      first.thumbprintSha1,
+      renewed.thumbprintSha1,
+    ]);
+    expect(eventsFor(app.appId, 'CredentialRotated').at(-1)?.data).toMatchObject({ method: 'patch' });
+    expect(await tokenWithCertificate(app.appId, renewed)).toBeTruthy();
+  });
+
+  it('the old key is removed after the grace period with removeKey (proof signed by the new one)', async () => {
+    const { app, name, first, rotation } = certificateApp();
+    const renewed = id.keyVault.createCertificate(name, { contentType: 'application/x-pem-file' });
+    await run({ appId: app.appId }, rotation);
+    offset += 3 * DAY;
+    const summary = await run({ appId: app.appId }, rotation);
+    expect(summary.removed).toBe(1);
+    expect(id.directory.get(app.appId).keyCredentials.map((k) => k.thumbprintSha1)).toEqual([
+      renewed.thumbprintSha1,
+    ]);
+    expect(id.directory.get(app.appId).keyCredentials.map((k) => k.thumbprintSha1)).not.toContain(
+      first.thumbprintSha1,
+    );
+  });
+});
+
 describe('drift, dry run, concurrency', () => {
   it('a secret added directly through the stand-in shows as OutOfBandChange', async () => {
     const { app } = managedApp('Drifting app', 100);

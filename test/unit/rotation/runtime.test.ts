@@ -15,12 +15,14 @@ describe('createRotationRuntime', () => {
       Rotation__Concurrency: 'many',
       Rotation__SecretNameTemplate: 'fixed-name',
       Rotation__KeyVaultUrl: 'http://vault.example',
+      Rotation__Certificates: 'app-1',
     });
     expect(runtime.ok).toBe(false);
     if (runtime.ok) return;
     expect(runtime.problems).toEqual([
       'Rotation__RotateBeforeDays: must be an integer from 1 to 3650',
       'Rotation__Concurrency: must be an integer from 1 to 32',
+      'Rotation__Certificates: each entry must be <appId>=<Key Vault certificate name>',
       'Rotation__MinSecretLifetimeDays: must not exceed Rotation__SecretLifetimeDays',
       'Rotation__SecretNameTemplate: must contain {appDisplayNameSlug} or {appId}',
       'Rotation__KeyVaultUrl: must be an https:// URL',
@@ -55,6 +57,7 @@ describe('createRotationRuntime', () => {
       secretNameTemplate: '{appDisplayNameSlug}-client-secret',
       verifyTimeoutMs: 120_000,
       concurrency: 4,
+      certificates: [],
     });
     expect(runtime.warnings).toEqual([
       'EventGrid__TopicEndpoint is not set: rotation events are not published',
