@@ -24,6 +24,8 @@ export interface SecretVault {
   /** The version of `name` tagged with this keyId; null when there is none. */
   findByKeyId(name: string, keyId: string): Promise<StoredSecret | null>;
   value(name: string, version: string): Promise<string>;
+  /** The tags of one version (the latest when no version is given); null when there is no such secret. */
+  tags(name: string, version?: string): Promise<Record<string, string> | null>;
 }
 
 function vaultError(operation: string, error: unknown): RotationError {
@@ -75,6 +77,18 @@ export function keyVaultSecrets(client: SecretClient): SecretVault {
         throw vaultError('get secret', error);
       }
     },
+    async tags(name, version) {
+      try {
+        const secret = await client.getSecret(name, {
+          ...(version ? { version } : {}),
+          abortSignal: keyVaultTimeout(),
+        });
+        return secret.properties.tags ?? {};
+      } catch (error) {
+        if ((error as RestErrorLike).statusCode === 404) return null;
+        throw vaultError('get secret', error);
+      }
+    },
   };
 }
 
@@ -101,6 +115,11 @@ export function memorySecretVault(): SecretVault & {
     },
     async value(name: string, version: string) {
       return (versions.get(name) ?? []).find((v) => v.version === version)?.value ?? '';
+    },
+    async tags(name: string, version?: string) {
+      const list = versions.get(name) ?? [];
+      const found = version ? list.find((v) => v.version === version) : list.at(-1);
+      return found ? { ...found.tags } : null;
     },
   };
   return vault;
