@@ -49,7 +49,7 @@ export interface RotationPorts {
   events?: EventSink;
   clock: () => number;
   newRunId?: () => string;
-  /** How often a held lease is renewed during a long step (a lease lasts 60 s). */
+  /** How often a held lease is renewed during a long step (journal.ts: the lease lasts 20 s). */
   renewEveryMs?: number;
 }
 
@@ -210,7 +210,7 @@ export class RotationRun {
       }
       const renew = setInterval(
         () => void lease.renew().catch(() => undefined),
-        this.ports.renewEveryMs ?? 20_000,
+        this.ports.renewEveryMs ?? 5_000,
       );
       renew.unref?.();
       try {

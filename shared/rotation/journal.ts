@@ -129,9 +129,16 @@ export interface AppLocks {
   acquire(appId: string): Promise<HeldLease | undefined>;
 }
 
+/**
+ * 20 s, renewed every 5 s while the app is worked on (executor.ts): a run that dies holds the app
+ * for at most 20 s before the next run may resume its record.
+ */
+export const APP_LEASE_SECONDS = 20;
+
 export function blobAppLocks(env: Env): AppLocks {
   return {
-    acquire: (appId) => acquireLease(`rotation-${safeTableKey(appId)}`.slice(0, 200), { env }),
+    acquire: (appId) =>
+      acquireLease(`rotation-${safeTableKey(appId)}`.slice(0, 200), { env, durationSeconds: APP_LEASE_SECONDS }),
   };
 }
 

@@ -1,3 +1,6 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
 import { ConfidentialClientApplication } from '@azure/msal-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningAzurite, startAzurite } from '../../local/azurite.js';
@@ -6,7 +9,9 @@ import { type RunningIdentity, startIdentity } from '../../local/entra/identity.
 import { type RunningTopic, startTopic } from '../../local/eventgrid/topic.js';
 import { ensureCa, issueServerCertificate } from '../../local/tls/ca.js';
 import { createLogger } from '../../shared/platform/log.js';
+import { tableClient } from '../../shared/platform/storage.js';
 import type { RotationSummary, RunRequest } from '../../shared/rotation/executor.js';
+import { tableRotationJournal } from '../../shared/rotation/journal.js';
 import { createRotationRuntime } from '../../shared/rotation/runtime.js';
 import type { RotationService } from '../../shared/rotation/service.js';
 
@@ -230,6 +235,42 @@ describe('fault injection: 0 secrets lost, 0 unrecorded orphans, 0 apps without 
     expect(invariants(app, [secret.keyId])).toEqual({ orphans: 0, lost: 0, valid: 2 });
     expect(eventsFor(app.appId, 'CredentialRotated')).toHaveLength(1);
   });
+
+  it('crash during verification (the process is killed): once its lease lapses the next run verifies and completes', async () => {
+    const { app, secret } = managedApp('Crash while verifying');
+    id.controls.setPropagationDelay(3);
+    // The built product in its own process (npm test builds first), killed mid-step.
+    const child = spawn(process.execPath, [join(import.meta.dirname, 'helpers', 'rotation-child.mjs')], {
+      env: {
+        ...process.env,
+        ROTATION_ENV: JSON.stringify({ ...env, Rotation__VerifyTimeoutSeconds: '60' }),
+        ROTATION_APP_ID: app.appId,
+      },
+      stdio: 'ignore',
+    });
+    const journal = tableRotationJournal(tableClient('rotationjournal', env));
+    const deadline = Date.now() + 20_000;
+    while (!(await journal.records(app.appId)).some((r) => r.step === 'verifying')) {
+      if (Date.now() > deadline || child.exitCode !== null)
+        throw new Error('the child never reached verification');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+    expect(invariants(app, [secret.keyId])).toEqual({ orphans: 0, lost: 0, valid: 2 });
+    // The dead run's lease holds the app for at most 20 s; until then a run skips it.
+    let summary = await run({ appId: app.appId });
+    expect(summary.busy).toEqual([app.appId]);
+    while (summary.busy.length > 0) {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      summary = await run({ appId: app.appId });
+    }
+    expect(summary.rotated).toEqual([app.appId]);
+    expect(passwords(app.appId)).toHaveLength(2);
+    const stored = vaultVersions().find((v) => v.tags?.appId === app.appId);
+    expect(await tokenWith(app.appId, stored?.value ?? '')).toBeTruthy();
+    expect(invariants(app, [secret.keyId])).toEqual({ orphans: 0, lost: 0, valid: 2 });
+  }, 60_000);
 
   it('verification timeout (propagation longer than the timeout): kept, failed; the next run re-verifies', async () => {
     const { app, secret } = managedApp('Slow propagation');
