@@ -138,7 +138,10 @@ export const APP_LEASE_SECONDS = 20;
 export function blobAppLocks(env: Env): AppLocks {
   return {
     acquire: (appId) =>
-      acquireLease(`rotation-${safeTableKey(appId)}`.slice(0, 200), { env, durationSeconds: APP_LEASE_SECONDS }),
+      acquireLease(`rotation-${safeTableKey(appId)}`.slice(0, 200), {
+        env,
+        durationSeconds: APP_LEASE_SECONDS,
+      }),
   };
 }
 
