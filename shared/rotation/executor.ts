@@ -1,20 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import type { EventSink, PublishedEvent } from '../platform/event-publisher.js';
+import type { EventSink } from '../platform/event-publisher.js';
 import type { Logger } from '../platform/log.js';
-import {
-  type CertificateVault,
-  derBase64,
-  type ManagedCertificate,
-  planCertificate,
-  signProof,
-  thumbprintOf,
-} from './certificates.js';
+import { type CertificateStepPorts, resumeCertificate, rotateCertificate } from './certificate-step.js';
+import { type CertificateVault, type ManagedCertificate, signProof } from './certificates.js';
 import { isAmbiguous, RotationError } from './errors.js';
 import type { RotationGraph } from './graph-writer.js';
 import type { AppLocks, RotationJournal } from './journal.js';
-import { type RotationMetricStep, recordRotation } from './metrics.js';
-import { type AppMemory, type AppState, DAY_MS, type JournalRecord, type RotationStep } from './model.js';
+import { recordRotation } from './metrics.js';
+import { type AppMemory, type AppState, DAY_MS, type JournalRecord } from './model.js';
 import { type Action, halvedLifetime, planApp, type RotationPolicy } from './planner.js';
+import { codeOf, messageOf, type RotationSummary, RunRecorder } from './run-recorder.js';
 import type { SecretVault } from './vault.js';
 import type { SecretVerifier } from './verify.js';
 
@@ -60,34 +55,8 @@ export interface RunRequest {
   trigger?: 'schedule' | 'manual' | 'event';
 }
 
-export interface AppFailure {
-  appId: string;
-  step: string;
-  code: string;
-}
-
-export interface RotationSummary {
-  runId: string;
-  dryRun: boolean;
-  apps: number;
-  /** Dry run: what would be done, per app. */
-  planned: Array<{ appId: string; kind: Action['kind']; keyId?: string }>;
-  rotated: string[];
-  removed: number;
-  stillInUse: number;
-  compensated: number;
-  deferred: string[];
-  busy: string[];
-  failed: AppFailure[];
-  drift: number;
-  unmanaged: number;
-  graphCalls: number;
-  throttled: number;
-  events: number;
-  durationMs: number;
-}
-
-export const EVENT_SOURCE = '/entra-gateway-token-plumbing/rotation';
+export type { AppFailure, RotationSummary } from './run-recorder.js';
+export { EVENT_SOURCE } from './run-recorder.js';
 
 function slug(text: string): string {
   const value = text
@@ -122,7 +91,7 @@ const unique = (ids: string[]) => [...new Map(ids.map((id) => [id.toLowerCase(),
 export class RotationRun {
   private readonly runId: string;
   private readonly startedAt: number;
-  private readonly summary: RotationSummary;
+  private readonly recorder: RunRecorder;
   private memory: AppMemory[] = [];
 
   constructor(
@@ -133,24 +102,14 @@ export class RotationRun {
   ) {
     this.runId = (ports.newRunId ?? randomUUID)();
     this.startedAt = ports.clock();
-    this.summary = {
-      runId: this.runId,
-      dryRun: request.dryRun === true,
-      apps: 0,
-      planned: [],
-      rotated: [],
-      removed: 0,
-      stillInUse: 0,
-      compensated: 0,
-      deferred: [],
-      busy: [],
-      failed: [],
-      drift: 0,
-      unmanaged: 0,
-      graphCalls: 0,
-      throttled: 0,
-      events: 0,
-      durationMs: 0,
+    this.recorder = new RunRecorder(this.runId, request.dryRun === true, ports, log);
+  }
+
+  private certificatePorts(): CertificateStepPorts {
+    return {
+      graph: this.ports.graph,
+      managedPrefix: this.config.policy.managedPrefix,
+      ...(this.ports.certificates ? { certificates: this.ports.certificates } : {}),
     };
   }
 
@@ -162,21 +121,24 @@ export class RotationRun {
     const { graph, journal } = this.ports;
     graph.takeCounts();
     const appIds = await this.managedAppIds();
-    this.summary.apps = appIds.length;
+    this.recorder.summary.apps = appIds.length;
     this.memory = await journal.memory();
     this.log.info('Rotation started', {
       runId: this.runId,
       apps: appIds.length,
-      dryRun: this.summary.dryRun,
+      dryRun: this.recorder.summary.dryRun,
       trigger: this.request.trigger ?? 'schedule',
     });
     await eachLimited(appIds, this.config.concurrency, (appId) => this.forApp(appId));
     const counts = graph.takeCounts();
-    this.summary.graphCalls = counts.calls;
-    this.summary.throttled = counts.throttled;
-    this.summary.durationMs = this.now() - this.startedAt;
-    this.log.info('Rotation finished', { ...this.summary, planned: this.summary.planned.length });
-    return this.summary;
+    this.recorder.summary.graphCalls = counts.calls;
+    this.recorder.summary.throttled = counts.throttled;
+    this.recorder.summary.durationMs = this.now() - this.startedAt;
+    this.log.info('Rotation finished', {
+      ...this.recorder.summary,
+      planned: this.recorder.summary.planned.length,
+    });
+    return this.recorder.summary;
   }
 
   /** Apps the product owns, plus the adopted ones; one app when the request names it. */
@@ -187,7 +149,7 @@ export class RotationRun {
       const { servicePrincipalId } = await this.ports.graph.identity();
       owned = await this.ports.graph.ownedAppIds(servicePrincipalId);
     } catch (error) {
-      this.fail('(discovery)', 'discover', error);
+      this.recorder.fail('(discovery)', 'discover', error);
     }
     const all = unique([...owned, ...policy.managedAppIds, ...this.config.certificates.map((c) => c.appId)]);
     if (!this.request.appId) return all;
@@ -197,14 +159,14 @@ export class RotationRun {
 
   private async forApp(appId: string): Promise<void> {
     try {
-      if (this.summary.dryRun) {
+      if (this.recorder.summary.dryRun) {
         const app = await this.ports.graph.app(appId);
         if (app) for (const action of await this.plan(app)) this.planned(action);
         return;
       }
       const lease = await this.ports.locks.acquire(appId);
       if (!lease) {
-        this.summary.busy.push(appId);
+        this.recorder.summary.busy.push(appId);
         this.log.info('Rotation skipped an app another run holds', { appId });
         return;
       }
@@ -220,14 +182,18 @@ export class RotationRun {
         await lease.release().catch(() => undefined);
       }
     } catch (error) {
-      this.fail(appId, 'plan', error);
+      this.recorder.fail(appId, 'plan', error);
     }
   }
 
   private planned(action: Action): void {
     const keyId =
       'keyId' in action ? action.keyId : 'oldKeyId' in action ? action.oldKeyId : action.record?.newKeyId;
-    this.summary.planned.push({ appId: action.app.appId, kind: action.kind, ...(keyId ? { keyId } : {}) });
+    this.recorder.summary.planned.push({
+      appId: action.app.appId,
+      kind: action.kind,
+      ...(keyId ? { keyId } : {}),
+    });
   }
 
   private async plan(app: AppState): Promise<Action[]> {
@@ -261,7 +227,12 @@ export class RotationRun {
     for (const action of actions) await this.act(app, action);
     for (const managed of this.config.certificates)
       if (managed.appId.toLowerCase() === appId.toLowerCase())
-        await this.rotateCertificate((await this.ports.graph.app(appId)) ?? app, managed);
+        await rotateCertificate(
+          this.recorder,
+          this.certificatePorts(),
+          (await this.ports.graph.app(appId)) ?? app,
+          managed,
+        );
     await this.remember((await this.ports.graph.app(appId)) ?? app);
   }
 
@@ -297,10 +268,10 @@ export class RotationRun {
       case 'remove':
         return this.remove(app, action.record, action.keyId, action.lastUseChecked);
       case 'stillInUse':
-        this.summary.stillInUse += 1;
+        this.recorder.summary.stillInUse += 1;
         recordRotation('still_in_use', 'remove');
-        await this.save(action.record, { note: `still in use: last sign-in ${action.lastSignIn}` });
-        return this.publish(
+        await this.recorder.save(action.record, { note: `still in use: last sign-in ${action.lastSignIn}` });
+        return this.recorder.publish(
           'StillInUse',
           app,
           `${action.record.runId}:${action.keyId}:StillInUse:${action.lastSignIn}`,
@@ -311,19 +282,24 @@ export class RotationRun {
           },
         );
       case 'settle':
-        await this.save(action.record, {
+        await this.recorder.save(action.record, {
           removedAt: new Date(this.now()).toISOString(),
           note: 'the old credential was already gone',
         });
         return;
       case 'drift':
-        this.summary.drift += 1;
-        return this.publish('OutOfBandChange', app, `${app.appId}:${action.keyId}:${action.change}`, {
-          keyId: action.keyId,
-          change: action.change,
-        });
+        this.recorder.summary.drift += 1;
+        return this.recorder.publish(
+          'OutOfBandChange',
+          app,
+          `${app.appId}:${action.keyId}:${action.change}`,
+          {
+            keyId: action.keyId,
+            change: action.change,
+          },
+        );
       case 'unmanaged':
-        this.summary.unmanaged += 1;
+        this.recorder.summary.unmanaged += 1;
         return;
       case 'blocked':
         this.log.warn('Rotation cannot act on a credential', {
@@ -332,7 +308,7 @@ export class RotationRun {
           reason: action.reason,
         });
         if (action.reason === 'credential_limit')
-          await this.failed(
+          await this.recorder.failed(
             app,
             null,
             'plan',
@@ -345,12 +321,6 @@ export class RotationRun {
       case 'resume':
         return this.resume(app, action.record);
     }
-  }
-
-  private async save(record: JournalRecord, patch: Partial<JournalRecord>): Promise<JournalRecord> {
-    Object.assign(record, patch, { updatedAt: new Date(this.now()).toISOString() });
-    await this.ports.journal.put(record);
-    return record;
   }
 
   private async rotate(app: AppState, oldKeyId: string, lifetimeDays: number): Promise<void> {
@@ -387,12 +357,12 @@ export class RotationRun {
         });
         break;
       } catch (error) {
-        if (isAmbiguous(error)) return this.deferred(app, 'add');
+        if (isAmbiguous(error)) return this.recorder.deferred(app, 'add');
         const next =
           error instanceof RotationError && error.code === 'lifetime_policy'
             ? halvedLifetime(lifetime, policy.minSecretLifetimeDays)
             : undefined;
-        if (next === undefined) return this.failed(app, record, 'add', error);
+        if (next === undefined) return this.recorder.failed(app, record, 'add', error);
         this.log.info('Secret lifetime refused by policy; trying a shorter one', {
           appId: app.appId,
           from: lifetime,
@@ -401,7 +371,7 @@ export class RotationRun {
         lifetime = next;
       }
     }
-    await this.save(record, {
+    await this.recorder.save(record, {
       step: 'added',
       newKeyId: added.keyId,
       newCreatedAt: added.startDateTime,
@@ -424,18 +394,18 @@ export class RotationRun {
         },
       });
     } catch (error) {
-      if (isAmbiguous(error)) return this.deferred(app, 'store');
+      if (isAmbiguous(error)) return this.recorder.deferred(app, 'store');
       return this.compensate(app, record, 'store', error);
     }
-    await this.save(record, { step: 'stored', secretVersion: stored.version, secretId: stored.id });
+    await this.recorder.save(record, { step: 'stored', secretVersion: stored.version, secretId: stored.id });
     await this.verifyAndComplete(app, record, added.secretText);
   }
 
   private async verifyAndComplete(app: AppState, record: JournalRecord, secret: string): Promise<void> {
-    await this.save(record, { step: 'verifying', error: null });
+    await this.recorder.save(record, { step: 'verifying', error: null });
     const ok = await this.ports.verifier.verify(app.appId, secret, this.now() + this.config.verifyTimeoutMs);
     if (!ok)
-      return this.failed(
+      return this.recorder.failed(
         app,
         record,
         'verify',
@@ -444,10 +414,10 @@ export class RotationRun {
           `The new secret did not authenticate within ${Math.round(this.config.verifyTimeoutMs / 1000)} s; both secrets are kept and the next run verifies again.`,
         ),
       );
-    await this.save(record, { step: 'complete', note: null });
-    this.summary.rotated.push(app.appId);
+    await this.recorder.save(record, { step: 'complete', note: null });
+    this.recorder.summary.rotated.push(app.appId);
     recordRotation('complete', 'verify');
-    await this.publish('CredentialRotated', app, `${record.runId}:CredentialRotated`, {
+    await this.recorder.publish('CredentialRotated', app, `${record.runId}:CredentialRotated`, {
       oldKeyId: record.oldKeyId,
       newKeyId: record.newKeyId,
       secretName: record.secretName,
@@ -469,102 +439,16 @@ export class RotationRun {
     try {
       if (record.newKeyId) await this.ports.graph.removePassword(app.objectId, record.newKeyId);
     } catch (error) {
-      await this.save(record, { error: `${codeOf(cause)}: compensation pending (${codeOf(error)})` });
-      if (isAmbiguous(error)) return this.deferred(app, 'store');
-      return this.failed(app, null, step, error);
+      await this.recorder.save(record, {
+        error: `${codeOf(cause)}: compensation pending (${codeOf(error)})`,
+      });
+      if (isAmbiguous(error)) return this.recorder.deferred(app, 'store');
+      return this.recorder.failed(app, null, step, error);
     }
-    this.summary.compensated += 1;
+    this.recorder.summary.compensated += 1;
     recordRotation('compensated', step === 'resume' ? 'resume' : 'store');
-    await this.save(record, { step: 'compensated', error: `${codeOf(cause)}: ${messageOf(cause)}` });
-    await this.publishFailure(app, record, step, cause, true);
-  }
-
-  /** Registers the vault's newest version of an app's certificate (addKey, or PATCH when no valid key is ours). */
-  private async rotateCertificate(app: AppState, managed: ManagedCertificate): Promise<void> {
-    const vault = this.ports.certificates;
-    if (!vault) return;
-    const name = managed.certificateName;
-    try {
-      const latest = await vault.latest(name);
-      const plan = planCertificate(app, latest, latest ? await vault.versions(name) : [], this.now());
-      if (plan.kind === 'none') return;
-      const current = app.credentials
-        .filter((c) => c.kind === 'certificate')
-        .sort((a, b) => (b.endDateTime ?? '').localeCompare(a.endDateTime ?? ''))[0];
-      const now = new Date(this.now()).toISOString();
-      const record: JournalRecord = {
-        appId: app.appId,
-        objectId: app.objectId,
-        runId: this.runId,
-        kind: 'certificate',
-        step: 'intent',
-        displayName: `${this.config.policy.managedPrefix} ${this.runId}`,
-        oldKeyId: current?.keyId ?? null,
-        newKeyId: null,
-        lifetimeDays: 0,
-        newCreatedAt: null,
-        secretName: name,
-        secretVersion: plan.latest.version,
-        secretId: null,
-        createdAt: now,
-        updatedAt: now,
-        error: null,
-        removedAt: null,
-        note:
-          plan.kind === 'patch' ? 'PATCH keyCredentials: no valid certificate to sign a proof with' : null,
-      };
-      await this.ports.journal.put(record);
-      const key = { key: derBase64(plan.latest.der), displayName: record.displayName };
-      let keyId: string | undefined;
-      try {
-        if (plan.kind === 'addKey') {
-          const keyPem = await vault.privateKey(name, plan.signWith.version);
-          keyId = await this.ports.graph.addKey(
-            app.objectId,
-            key,
-            await signProof(keyPem, app.objectId, this.now()),
-          );
-        } else {
-          const existing = await this.ports.graph.keyCredentials(app.objectId);
-          await this.ports.graph.replaceKeyCredentials(app.objectId, [
-            ...existing,
-            { type: 'AsymmetricX509Cert', usage: 'Verify', ...key },
-          ]);
-          const after = await this.ports.graph.app(app.appId);
-          keyId = after?.credentials.find((c) => c.thumbprint === thumbprintOf(plan.latest.der))?.keyId;
-        }
-      } catch (error) {
-        if (isAmbiguous(error)) return this.deferred(app, 'add');
-        return this.failed(app, record, 'add', error);
-      }
-      await this.completeCertificate(app, record, keyId ?? null, plan.kind);
-    } catch (error) {
-      if (isAmbiguous(error)) return this.deferred(app, 'add');
-      this.fail(app.appId, 'add', error);
-    }
-  }
-
-  private async completeCertificate(
-    app: AppState,
-    record: JournalRecord,
-    keyId: string | null,
-    method: string,
-  ) {
-    await this.save(record, {
-      step: 'complete',
-      newKeyId: keyId,
-      newCreatedAt: new Date(this.now()).toISOString(),
-    });
-    this.summary.rotated.push(app.appId);
-    recordRotation('complete', 'add');
-    await this.publish('CredentialRotated', app, `${record.runId}:CredentialRotated`, {
-      kind: 'certificate',
-      oldKeyId: record.oldKeyId,
-      newKeyId: keyId,
-      certificateName: record.secretName,
-      certificateVersion: record.secretVersion,
-      method,
-    });
+    await this.recorder.save(record, { step: 'compensated', error: `${codeOf(cause)}: ${messageOf(cause)}` });
+    await this.recorder.publishFailure(app, record, step, cause, true);
   }
 
   private async resume(app: AppState, record: JournalRecord): Promise<void> {
@@ -574,31 +458,23 @@ export class RotationRun {
       step: record.step,
     });
     const interrupted = new RotationError('no_answer', `The run ${record.runId} stopped at ${record.step}.`);
-    if (record.kind === 'certificate') {
-      // The key carries the record's display name when it reached Graph.
-      const registered = app.credentials.find(
-        (c) => c.kind === 'certificate' && c.displayName === record.displayName,
-      );
-      if (registered) return this.completeCertificate(app, record, registered.keyId, 'resumed');
-      await this.save(record, { step: 'compensated', error: 'no_answer: the key never reached Graph' });
-      return;
-    }
+    if (record.kind === 'certificate') return resumeCertificate(this.recorder, app, record);
     try {
       if (record.step === 'intent') {
         const orphan = app.credentials.find(
           (c) => c.kind === 'password' && c.displayName === record.displayName,
         );
         if (!orphan) {
-          await this.save(record, {
+          await this.recorder.save(record, {
             step: 'compensated',
             error: 'no_answer: addPassword never reached Graph',
           });
-          this.summary.compensated += 1;
+          this.recorder.summary.compensated += 1;
           recordRotation('compensated', 'resume');
           return;
         }
         // Its secret text was never received, so it can never reach Key Vault: take it away again.
-        await this.save(record, {
+        await this.recorder.save(record, {
           newKeyId: orphan.keyId,
           step: 'added',
           newCreatedAt: orphan.startDateTime,
@@ -609,17 +485,24 @@ export class RotationRun {
       if (record.step === 'added') {
         const stored = record.newKeyId ? await this.ports.vault.findByKeyId(name, record.newKeyId) : null;
         if (!stored) return this.compensate(app, record, 'store', interrupted);
-        await this.save(record, { step: 'stored', secretVersion: stored.version, secretId: stored.id });
+        await this.recorder.save(record, {
+          step: 'stored',
+          secretVersion: stored.version,
+          secretId: stored.id,
+        });
       }
       if (!app.credentials.some((c) => c.keyId === record.newKeyId)) {
-        await this.save(record, { step: 'compensated', error: 'the new secret is no longer on the app' });
+        await this.recorder.save(record, {
+          step: 'compensated',
+          error: 'the new secret is no longer on the app',
+        });
         return;
       }
       const secret = await this.ports.vault.value(name, record.secretVersion as string);
       await this.verifyAndComplete(app, record, secret);
     } catch (error) {
-      if (isAmbiguous(error)) return this.deferred(app, 'resume');
-      this.fail(app.appId, 'resume', error);
+      if (isAmbiguous(error)) return this.recorder.deferred(app, 'resume');
+      this.recorder.fail(app.appId, 'resume', error);
     }
   }
 
@@ -643,108 +526,19 @@ export class RotationRun {
         );
       } else await this.ports.graph.removePassword(app.objectId, keyId);
     } catch (error) {
-      if (isAmbiguous(error)) return this.deferred(app, 'remove');
-      return this.failed(app, null, 'remove', error);
+      if (isAmbiguous(error)) return this.recorder.deferred(app, 'remove');
+      return this.recorder.failed(app, null, 'remove', error);
     }
-    await this.save(record, {
+    await this.recorder.save(record, {
       removedAt: new Date(this.now()).toISOString(),
       note: lastUseChecked ? null : 'removed without the last-use check: the sign-in report was unavailable',
     });
-    this.summary.removed += 1;
+    this.recorder.summary.removed += 1;
     recordRotation('removed', 'remove');
-    await this.publish('CredentialRemoved', app, `${record.runId}:CredentialRemoved`, {
+    await this.recorder.publish('CredentialRemoved', app, `${record.runId}:CredentialRemoved`, {
       keyId,
       replacedBy: record.newKeyId,
       lastUseChecked,
     });
   }
-
-  private deferred(app: AppState, step: RotationMetricStep): void {
-    this.summary.deferred.push(app.appId);
-    recordRotation('deferred', step);
-    this.log.warn('Rotation step got no answer; the journal keeps it and the next run resumes it', {
-      appId: app.appId,
-      step,
-    });
-  }
-
-  private async failed(
-    app: AppState,
-    record: JournalRecord | null,
-    step: string,
-    error: unknown,
-  ): Promise<void> {
-    if (record)
-      await this.save(record, {
-        step: 'failed' as RotationStep,
-        error: `${codeOf(error)}: ${messageOf(error)}`,
-      });
-    recordRotation(
-      'failed',
-      (['add', 'store', 'verify', 'remove'].includes(step) ? step : 'resume') as RotationMetricStep,
-    );
-    this.fail(app.appId, step, error);
-    await this.publishFailure(app, record, step, error, false);
-  }
-
-  private fail(appId: string, step: string, error: unknown): void {
-    this.summary.failed.push({ appId, step, code: codeOf(error) });
-    this.log.error('Rotation step failed', { appId, step, code: codeOf(error), error: messageOf(error) });
-  }
-
-  private publishFailure(
-    app: AppState,
-    record: JournalRecord | null,
-    step: string,
-    error: unknown,
-    compensated: boolean,
-  ) {
-    return this.publish(
-      'RotationFailed',
-      app,
-      `${record?.runId ?? this.runId}:${app.appId}:RotationFailed:${step}`,
-      {
-        step,
-        code: codeOf(error),
-        graphCode: error instanceof RotationError ? error.graphCode : null,
-        reason: messageOf(error),
-        compensated,
-        oldKeyId: record?.oldKeyId ?? null,
-        newKeyId: record?.newKeyId ?? null,
-      },
-    );
-  }
-
-  private async publish(
-    type: string,
-    app: AppState,
-    id: string,
-    data: Record<string, unknown>,
-  ): Promise<void> {
-    if (!this.ports.events) return;
-    const event: PublishedEvent = {
-      id,
-      type,
-      source: EVENT_SOURCE,
-      subject: `applications/${app.appId}`,
-      time: new Date(this.now()),
-      data: {
-        appId: app.appId,
-        objectId: app.objectId,
-        appDisplayName: app.displayName,
-        runId: this.runId,
-        ...data,
-      },
-    };
-    try {
-      await this.ports.events.publish([event]);
-      this.summary.events += 1;
-    } catch (error) {
-      this.log.warn('Rotation event not published', { type, appId: app.appId, error: messageOf(error) });
-    }
-  }
 }
-
-const codeOf = (error: unknown) => (error instanceof RotationError ? error.code : 'internal');
-const messageOf = (error: unknown) =>
-  error instanceof RotationError ? error.message : 'An unexpected error; see the function logs.';
