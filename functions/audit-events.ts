@@ -15,8 +15,9 @@ export async function auditEvents(
   context: InvocationContext,
   { handling }: ReadyRuntime<AuditRuntime>,
 ): Promise<void> {
-  const outcomes = await handleAuditEvent(event, handling);
-  loggerFor(context).info('Audit event handled', {
+  const log = loggerFor(context);
+  const outcomes = await handleAuditEvent(event, handling, log);
+  log.info('Audit event handled', {
     eventType: 'specversion' in event ? event.type : event.eventType,
     subject: event.subject,
     outcomes,

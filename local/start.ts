@@ -207,6 +207,15 @@ async function main(): Promise<void> {
     const values = {
       ...identityValues(identity),
       ...(partner ? { Inventory__OwnerServicePrincipalIds: partner.servicePrincipalId } : {}),
+      // Rotation adopts the partner portal app's 10-day secret, so a new user sees a real rotation.
+      Rotation__KeyVaultUrl: identity.keyVaultUrl,
+      ...(identity.apps.dcr ? { Rotation__ManagedAppIds: identity.apps.dcr.appId } : {}),
+      // ... and keeps the APIM gateway app's certificate registered: renew `apim-gateway` in the vault to see it.
+      ...(identity.apps.gateway?.certificateName
+        ? {
+            Rotation__Certificates: `${identity.apps.gateway.appId}=${identity.apps.gateway.certificateName}`,
+          }
+        : {}),
       EventGrid__TopicEndpoint: topic.endpoint,
       EventGrid__TopicKey: topic.key,
     };

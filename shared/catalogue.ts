@@ -9,6 +9,8 @@ import { identitySettings } from './platform/identity-settings.js';
 import type { MetricsCatalogue } from './platform/metrics.js';
 import { platformSettings } from './platform/settings.js';
 import type { SettingsCatalogue } from './platform/settings-reader.js';
+import { rotationMetrics } from './rotation/metrics.js';
+import { rotationSettings } from './rotation/settings.js';
 import { tokenMetrics } from './tokens/metrics.js';
 import { tokenSettings } from './tokens/settings.js';
 import { validationMetrics } from './validation/metrics.js';
@@ -25,6 +27,7 @@ export const settingsCatalogue: SettingsCatalogue = [
   ...eventPublisherSettings,
   ...inventorySettings,
   ...auditSettings,
+  ...rotationSettings,
 ];
 
 /** Every metric the product emits. Each capability contributes its own list. */
@@ -33,4 +36,5 @@ export const metricsCatalogue: MetricsCatalogue = [
   ...tokenMetrics,
   ...inventoryMetrics,
   ...auditMetrics,
+  ...rotationMetrics,
 ];

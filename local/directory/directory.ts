@@ -27,6 +27,8 @@ export interface PasswordCredential {
   endDateTime: string;
   salt: string;
   secretHash: string;
+  /** Epoch ms from which the secret authenticates at the Entra stand-in (propagation delay). */
+  propagatedAt?: number;
 }
 
 export interface KeyCredential {
@@ -44,6 +46,8 @@ export interface KeyCredential {
   x5tS256: string;
   startDateTime: string;
   endDateTime: string;
+  /** Epoch ms from which the certificate authenticates at the Entra stand-in (propagation delay). */
+  propagatedAt?: number;
 }
 
 export interface AppRole {
@@ -77,6 +81,8 @@ export interface Application {
   appRoleAssignments: AppRoleAssignment[];
   /** Graph `createdDateTime`; absent in state files written before it was kept. */
   createdDateTime?: string;
+  /** Graph `signInAudience`; `AzureADMyOrg` when absent. */
+  signInAudience?: string;
 }
 
 export interface NewApplication {
@@ -86,6 +92,8 @@ export interface NewApplication {
   appRoles?: { value: string; displayName?: string; id?: string }[];
   accessTokenAcceptedVersion?: 1 | 2 | null;
   owners?: string[];
+  /** Graph `signInAudience` (`AzureADandPersonalMicrosoftAccount` limits the app to 2 passwords). */
+  signInAudience?: string;
 }
 
 export interface NewPassword {
@@ -181,6 +189,12 @@ export class Directory {
   private sequence = 0;
   private readonly stamps = new Map<string, number>();
   private readonly removedStamps = new Map<string, number>();
+  /**
+   * A new credential does not authenticate for this long (test control): Entra takes seconds to
+   * propagate a new secret or certificate, with no SLA ("Add and manage application credentials
+   * in Microsoft Entra ID"; 4-18 s observed). 0 by default.
+   */
+  private propagationDelayMs = 0;
 
   constructor(options: DirectoryOptions = {}) {
     this.clock = options.clock ?? (() => Date.now());
@@ -194,6 +208,17 @@ export class Directory {
   private index(app: Application): void {
     this.apps.set(app.appId, app);
     this.byObjectId.set(app.id.toLowerCase(), app);
+  }
+
+  /** Sets the propagation delay (whole seconds >= 0) for credentials added from now on. */
+  setPropagationDelay(seconds: number): void {
+    if (!(Number.isInteger(seconds) && seconds >= 0 && seconds <= 3600))
+      throw new Error('seconds must be a whole number from 0 to 3600');
+    this.propagationDelayMs = seconds * 1000;
+  }
+
+  private propagation(): { propagatedAt?: number } {
+    return this.propagationDelayMs > 0 ? { propagatedAt: this.clock() + this.propagationDelayMs } : {};
   }
 
   /** True when the directory came from a file with applications in it. */
@@ -244,6 +269,7 @@ export class Directory {
       accessTokenAcceptedVersion: input.accessTokenAcceptedVersion ?? null,
       appRoleAssignments: [],
       createdDateTime: new Date(this.clock()).toISOString(),
+      ...(input.signInAudience ? { signInAudience: input.signInAudience } : {}),
     };
     this.index(app);
     this.changed(app);
@@ -384,6 +410,7 @@ export class Directory {
       endDateTime: end.toISOString(),
       salt,
       secretHash: hashSecret(secretText, salt),
+      ...this.propagation(),
     };
     app.passwordCredentials.push(credential);
     this.changed(app);
@@ -422,6 +449,8 @@ export class Directory {
       const expected = Buffer.from(credential.secretHash, 'base64');
       const actual = Buffer.from(hashSecret(secret, credential.salt), 'base64');
       if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) continue;
+      // Not yet propagated: Entra does not know the secret yet, so it answers as for a wrong one.
+      if (!propagated(credential, now)) continue;
       if (inWindow(credential, now)) return { result: 'ok', keyId: credential.keyId };
       match = { result: 'outside-window', keyId: credential.keyId };
     }
@@ -448,10 +477,45 @@ export class Directory {
       ...thumbprints,
       startDateTime: (input.start ?? new Date(x509.validFrom)).toISOString(),
       endDateTime: (input.end ?? new Date(x509.validTo)).toISOString(),
+      ...this.propagation(),
     };
     app.keyCredentials.push(credential);
     this.changed(app);
     return credential;
+  }
+
+  /**
+   * Graph `PATCH /applications/{id}` with `keyCredentials`: the collection becomes exactly these
+   * (a listed keyId of the same certificate keeps its id and dates; new ones get new ids).
+   */
+  replaceKeys(
+    appId: string,
+    keys: Array<{ certificatePem: string; keyId?: string; displayName?: string; start?: Date; end?: Date }>,
+  ): void {
+    const app = this.get(appId);
+    const next: KeyCredential[] = keys.map((input) => {
+      const x509 = new X509Certificate(input.certificatePem);
+      const thumbprints = certificateThumbprints(input.certificatePem);
+      const kept = app.keyCredentials.find(
+        (k) => k.thumbprintSha1 === thumbprints.thumbprintSha1 && (!input.keyId || k.keyId === input.keyId),
+      );
+      if (kept) return kept;
+      return {
+        keyId: input.keyId ?? randomUUID(),
+        displayName: input.displayName ?? `CN=${x509.subject.replace(/^CN=/, '')}`,
+        type: 'AsymmetricX509Cert',
+        usage: 'Verify',
+        certificatePem: x509.toString(),
+        ...thumbprints,
+        startDateTime: (input.start ?? new Date(x509.validFrom)).toISOString(),
+        endDateTime: (input.end ?? new Date(x509.validTo)).toISOString(),
+        ...this.propagation(),
+      };
+    });
+    if (new Set(next.map((k) => k.thumbprintSha1)).size !== next.length)
+      throw new DirectoryError('BadRequest', 'The same certificate is listed twice.');
+    app.keyCredentials = next;
+    this.changed(app);
   }
 
   removeKey(appId: string, keyId: string): void {
@@ -463,8 +527,13 @@ export class Directory {
     this.changed(app);
   }
 
-  /** Certificates that may authenticate now (inside their start/end window). */
+  /** Certificates that may authenticate now (propagated, inside their start/end window). */
   activeKeys(appId: string, now = this.clock()): KeyCredential[] {
+    return (this.apps.get(appId)?.keyCredentials ?? []).filter((k) => propagated(k, now) && inWindow(k, now));
+  }
+
+  /** Certificates inside their start/end window, propagated or not (what Graph calls valid). */
+  validKeys(appId: string, now = this.clock()): KeyCredential[] {
     return (this.apps.get(appId)?.keyCredentials ?? []).filter((k) => inWindow(k, now));
   }
 
@@ -501,6 +570,10 @@ export class Directory {
     );
     return resource.appRoles.filter((r) => r.isEnabled && ids.has(r.id)).map((r) => r.value);
   }
+}
+
+function propagated(credential: { propagatedAt?: number }, now: number): boolean {
+  return credential.propagatedAt === undefined || credential.propagatedAt <= now;
 }
 
 function inWindow(credential: { startDateTime: string; endDateTime: string }, now: number): boolean {

@@ -155,6 +155,8 @@ export function seedTenant(
   directory.assignRole(product.appId, graph.appId, 'AuditLog.Read.All');
   // The product's own identity owns the partner portal app (the inventory watches what it owns).
   directory.addOwner(dcr.appId, product.servicePrincipalId);
+  // Demo: the product also owns the APIM gateway app, so rotation can register its renewed certificate.
+  if (demo) directory.addOwner(gateway.appId, product.servicePrincipalId);
 
   // A DCR client provider (MuleSoft Anypoint's "OpenID Connect DCR for Microsoft Entra ID"):
   // its service principal creates one app per consumer through Application.ReadWrite.OwnedBy and

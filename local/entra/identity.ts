@@ -7,9 +7,10 @@ import { CredentialActivity } from '../directory/credential-activity.js';
 import { Directory } from '../directory/directory.js';
 import { type SeededApps, type SeedKind, seedTenant } from '../directory/seed.js';
 import type { GraphFaultMode, GraphFaultOptions } from '../graph/faults.js';
-import { type ReportsMode, type RunningGraph, startGraph } from '../graph/server.js';
+import { type GraphWrite, type ReportsMode, type RunningGraph, startGraph } from '../graph/server.js';
+import type { LifetimePolicy } from '../graph/writes.js';
 import { type EventGridEvent, EventPublisher } from '../keyvault/events.js';
-import { type RunningKeyVault, startKeyVault } from '../keyvault/server.js';
+import { type RunningKeyVault, startKeyVault, type VaultWrite } from '../keyvault/server.js';
 import { type CreateCertificateOptions, type SetSecretOptions, VaultStore } from '../keyvault/store.js';
 import { ensureCa, issueServerCertificate } from '../tls/ca.js';
 import { Counters } from './counters.js';
@@ -64,6 +65,15 @@ export interface Controls {
   setGraph(mode: GraphFaultMode, options?: GraphFaultOptions): void;
   /** `unlicensed`: the Graph reports API answers as in a tenant without Entra ID P1/P2. */
   setGraphReports(mode: ReportsMode): void;
+  /** A tenant policy capping secret lifetimes at addPassword; null removes it. */
+  setGraphLifetimePolicy(policy: LifetimePolicy | null): void;
+  /** A new secret or certificate does not authenticate at the Entra stand-in for this many seconds. */
+  setPropagationDelay(seconds: number): void;
+  /** The crash switch: the next `count` calls of a write are carried out, then the connection drops. */
+  crashGraphAfter(operation: GraphWrite, count?: number): void;
+  crashKeyVaultAfter(operation: VaultWrite, count?: number): void;
+  /** `down`: the Key Vault stand-in answers 503 to everything. */
+  setKeyVault(mode: 'ok' | 'down'): void;
   reset(): void;
 }
 
@@ -172,6 +182,10 @@ export async function startIdentity(options: IdentityOptions = {}): Promise<Runn
         return reply(200, {
           access_token: await controls.mintUserToken(json as unknown as UserTokenRequest),
         });
+      if (path === '/propagation') {
+        controls.setPropagationDelay(Number(json.seconds ?? 0));
+        return reply(200, { seconds: Number(json.seconds ?? 0) });
+      }
       if (path === '/reset') {
         controls.reset();
         return reply(200, {});
@@ -216,6 +230,7 @@ export async function startIdentity(options: IdentityOptions = {}): Promise<Runn
       ...(options.graphPort === undefined ? {} : { port: options.graphPort }),
     });
     const graphServer = graph;
+    const vaultControls = vault.controls;
     const publisher = new EventPublisher(vault.url, 'local-vault', options.eventGridUrl);
     store.onEvent((event) => publisher.publish(event));
 
@@ -260,10 +275,17 @@ export async function startIdentity(options: IdentityOptions = {}): Promise<Runn
       mintAppToken: (request) => mintAppToken(mintContext, request),
       setGraph: (mode, graphOptions) => graphServer.controls.setFaults(mode, graphOptions),
       setGraphReports: (mode) => graphServer.controls.setReports(mode),
+      setGraphLifetimePolicy: (policy) => graphServer.controls.setLifetimePolicy(policy),
+      setPropagationDelay: (seconds) => directory.setPropagationDelay(seconds),
+      crashGraphAfter: (operation, count) => graphServer.controls.crashAfter(operation, count),
+      crashKeyVaultAfter: (operation, count) => vaultControls.crashAfter(operation, count),
+      setKeyVault: (mode) => vaultControls.setMode(mode),
       reset() {
         running.setMode('jwks', 'ok');
         running.setMode('token', 'ok');
         graphServer.controls.reset();
+        vaultControls.reset();
+        directory.setPropagationDelay(0);
       },
     };
     const host = running.authorityHost;

@@ -11,6 +11,8 @@ export class GraphError extends Error {
     readonly code: string,
     message: string,
     readonly headers: Record<string, string> = {},
+    /** Graph's optional `details` array (`code`, `target`, `message`). */
+    readonly details?: Array<Record<string, string>>,
   ) {
     super(message);
     this.name = 'GraphError';
@@ -21,6 +23,7 @@ export interface GraphErrorBody {
   error: {
     code: string;
     message: string;
+    details?: Array<Record<string, string>>;
     innerError: { date: string; 'request-id': string; 'client-request-id': string };
   };
 }
@@ -34,6 +37,7 @@ export function graphErrorBody(
     error: {
       code: error.code,
       message: error.message,
+      ...(error.details ? { details: error.details } : {}),
       innerError: {
         date: new Date().toISOString().replace(/\.\d+Z$/, ''),
         'request-id': requestId,

@@ -21,6 +21,8 @@ export interface GraphFaultOptions {
   retryAfterSeconds?: number | null;
   /** throttle: share of 429s sent without `Retry-After` (default 0). */
   withoutRetryAfter?: number;
+  /** Only writes (POST/PATCH: addPassword, removePassword, ...) get the fault; reads pass (default false). */
+  writesOnly?: boolean;
 }
 
 export type FaultDecision =
@@ -42,6 +44,7 @@ export class FaultPlan {
       count: Number.POSITIVE_INFINITY,
       retryAfterSeconds: DEFAULT_GRAPH_RETRY_AFTER_SECONDS as number | null,
       withoutRetryAfter: 0,
+      writesOnly: false,
     };
   }
 
@@ -49,7 +52,8 @@ export class FaultPlan {
   set(mode: GraphFaultMode, options: GraphFaultOptions = {}): void {
     if (!['ok', 'throttle', 'unavailable', 'hang'].includes(mode))
       throw new Error('mode must be ok, throttle, unavailable or hang');
-    const { rate = 1, count, retryAfterSeconds, withoutRetryAfter = 0 } = options;
+    const { rate = 1, count, retryAfterSeconds, withoutRetryAfter = 0, writesOnly = false } = options;
+    if (typeof writesOnly !== 'boolean') throw new Error('writesOnly must be true or false');
     if (!(typeof rate === 'number' && rate > 0 && rate <= 1))
       throw new Error('rate must be a number in (0, 1]');
     if (count !== undefined && !(Number.isInteger(count) && count >= 1))
@@ -66,6 +70,7 @@ export class FaultPlan {
       retryAfterSeconds:
         retryAfterSeconds === undefined ? DEFAULT_GRAPH_RETRY_AFTER_SECONDS : retryAfterSeconds,
       withoutRetryAfter,
+      writesOnly,
     };
   }
 
@@ -74,8 +79,9 @@ export class FaultPlan {
   }
 
   /** The fault (if any) for the next request; counts it against `count`. */
-  next(): FaultDecision {
+  next(write = false): FaultDecision {
     if (this.mode === 'ok') return { kind: 'none' };
+    if (this.options.writesOnly && !write) return { kind: 'none' };
     if (this.options.rate < 1 && this.random() >= this.options.rate) return { kind: 'none' };
     const mode = this.mode;
     const { retryAfterSeconds, withoutRetryAfter } = this.options;

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { JWK } from 'jose';
+import { CrashSwitch } from '../crash-switch.js';
 import type { CredentialActivity } from '../directory/credential-activity.js';
 import type { Application, Directory } from '../directory/directory.js';
 import type { Counters } from '../entra/counters.js';
@@ -11,6 +12,7 @@ import type { ServerCertificate } from '../tls/ca.js';
 import { authenticate, type GraphCaller, PERMISSIONS, requireAny } from './auth.js';
 import { GraphError, graphErrorBody, graphErrors } from './errors.js';
 import { FaultPlan, type GraphFaultMode, type GraphFaultOptions } from './faults.js';
+import { addKey, removeKey, replaceKeys } from './key-writes.js';
 import { parseEqFilter, parseSelect, parseTop, project, rejectUnknownOptions } from './odata.js';
 import { decodeToken, encodeToken, type PageToken, pageOf } from './paging.js';
 import {
@@ -22,6 +24,7 @@ import {
   signInActivityResource,
 } from './shapes.js';
 import { SlidingWindow } from './throttle.js';
+import { addPassword, type LifetimePolicy, parseWriteBody, removePassword, requireWrite } from './writes.js';
 
 /**
  * HTTPS front of the Microsoft Graph stand-in, over the shared directory. It serves the reads a
@@ -49,6 +52,10 @@ export interface GraphControls {
   setFaults(mode: GraphFaultMode, options?: GraphFaultOptions): void;
   /** `unlicensed`: the reports API answers as in a tenant without Entra ID P1/P2. */
   setReports(mode: ReportsMode): void;
+  /** A tenant policy capping secret lifetimes (addPassword then refuses longer ones); null: none. */
+  setLifetimePolicy(policy: LifetimePolicy | null): void;
+  /** Drop the connection after the next `count` calls of a write, once carried out (local/crash-switch.ts). */
+  crashAfter(operation: GraphWrite, count?: number): void;
   reset(): void;
 }
 
@@ -67,7 +74,17 @@ const COLLECTION_OPTIONS = ['$select', '$top', '$skiptoken'];
 /** "Microsoft Graph service-specific throttling limits", identity and access reports. */
 const REPORTS_LIMIT = { requests: 5, windowMs: 10_000 };
 
-type Route = 'ownedObjects' | 'application' | 'owners' | 'delta' | 'signInActivity' | 'other';
+export const GRAPH_WRITES = [
+  'addPassword',
+  'removePassword',
+  'addKey',
+  'removeKey',
+  'updateApplication',
+] as const;
+export type GraphWrite = (typeof GRAPH_WRITES)[number];
+type Route = 'ownedObjects' | 'application' | 'owners' | 'delta' | 'signInActivity' | GraphWrite | 'other';
+/** Write bodies are small JSON objects (a password credential, a key id). */
+const MAX_WRITE_BODY = 64 * 1024;
 
 interface Answer {
   status: number;
@@ -92,6 +109,8 @@ export async function startGraph(options: GraphServerOptions): Promise<RunningGr
   const faults = new FaultPlan(options.random);
   const reportsWindow = new SlidingWindow(REPORTS_LIMIT.requests, REPORTS_LIMIT.windowMs, clock);
   const hanging = new Set<ServerResponse>();
+  const crash = new CrashSwitch<GraphWrite>(GRAPH_WRITES);
+  let lifetimePolicy: LifetimePolicy | undefined;
   let reportsMode: ReportsMode = 'ok';
   let base = '';
 
@@ -317,10 +336,13 @@ export async function startGraph(options: GraphServerOptions): Promise<RunningGr
       .map((s) => decodeURIComponent(s));
     const [version, first, second, third, fourth, ...rest] = segments;
     if (!version || !VERSIONS.includes(version)) throw graphErrors.noSegment(version ?? '');
-    if (req.method !== 'GET') throw graphErrors.methodNotAllowed();
+    if (req.method !== 'GET' && req.method !== 'POST' && req.method !== 'PATCH')
+      throw graphErrors.methodNotAllowed();
     const caller = await authenticate(req.headers.authorization, tokenCheck);
     const query = url.searchParams;
     if (rest.length > 0) throw graphErrors.noSegment(rest[0] ?? '');
+    const post = req.method === 'POST';
+    const patch = req.method === 'PATCH';
 
     if (first === 'servicePrincipals' && second && third === 'ownedObjects') {
       if (fourth !== undefined && fourth !== APPLICATION_TYPE) throw graphErrors.noSegment(fourth);
@@ -341,6 +363,46 @@ export async function startGraph(options: GraphServerOptions): Promise<RunningGr
         throw graphErrors.badRequest(
           'The local Graph stand-in does not list all applications; use servicePrincipals/{id}/ownedObjects.',
         );
+      if (post && (sub === 'addPassword' || sub === 'removePassword')) {
+        setRoute(sub);
+        const app = findApplication(first, id);
+        requireWrite(caller, app);
+        const body = (await readBody(req, MAX_WRITE_BODY)).toString('utf8');
+        if (sub === 'removePassword') {
+          removePassword(directory, app, body);
+          return { status: 204, body: undefined };
+        }
+        return {
+          status: 200,
+          body: {
+            '@odata.context': `${base}/${version}/$metadata#microsoft.graph.passwordCredential`,
+            ...addPassword(directory, app, body, lifetimePolicy),
+          },
+        };
+      }
+      if ((post && (sub === 'addKey' || sub === 'removeKey')) || (patch && sub === undefined)) {
+        const operation = patch ? 'updateApplication' : (sub as 'addKey' | 'removeKey');
+        setRoute(operation);
+        const app = findApplication(first, id);
+        requireWrite(caller, app);
+        const body = parseWriteBody((await readBody(req, MAX_WRITE_BODY)).toString('utf8'));
+        if (operation === 'updateApplication') {
+          replaceKeys(directory, app, body);
+          return { status: 204, body: undefined };
+        }
+        if (operation === 'removeKey') {
+          await removeKey(directory, app, body);
+          return { status: 204, body: undefined };
+        }
+        return {
+          status: 200,
+          body: {
+            '@odata.context': `${base}/${version}/$metadata#microsoft.graph.keyCredential`,
+            ...(await addKey(directory, app, body)),
+          },
+        };
+      }
+      if (post || patch) throw graphErrors.methodNotAllowed();
       if (sub === undefined) {
         setRoute('application');
         return application(caller, version, findApplication(first, id), query);
@@ -355,6 +417,7 @@ export async function startGraph(options: GraphServerOptions): Promise<RunningGr
       setRoute('signInActivity');
       return signInActivities(caller, version, query);
     }
+    if (post || patch) throw graphErrors.methodNotAllowed();
     throw graphErrors.noSegment(first ?? version);
   }
 
@@ -366,7 +429,7 @@ export async function startGraph(options: GraphServerOptions): Promise<RunningGr
       'client-request-id': clientRequestId,
       ...answer.headers,
     });
-    res.end(JSON.stringify(answer.body));
+    res.end(answer.body === undefined ? undefined : JSON.stringify(answer.body));
   }
 
   function errorAnswer(error: GraphError, requestId: string, clientRequestId: string): Answer {
@@ -387,8 +450,21 @@ export async function startGraph(options: GraphServerOptions): Promise<RunningGr
       if (mode !== 'ok' && mode !== 'unlicensed') throw new Error('reports mode must be ok or unlicensed');
       reportsMode = mode;
     },
+    setLifetimePolicy(policy) {
+      if (policy !== null) {
+        const days = policy.maxSecretLifetimeDays;
+        if (typeof policy.id !== 'string' || policy.id === '' || !(Number.isInteger(days) && days >= 1))
+          throw new Error('a lifetime policy needs an id and maxSecretLifetimeDays (whole days, at least 1)');
+      }
+      lifetimePolicy = policy ?? undefined;
+    },
+    crashAfter(operation, count) {
+      crash.arm(operation, count);
+    },
     reset() {
       faults.set('ok');
+      crash.reset();
+      lifetimePolicy = undefined;
       reportsMode = 'ok';
       releaseHanging();
     },
@@ -416,6 +492,17 @@ export async function startGraph(options: GraphServerOptions): Promise<RunningGr
       if (path === '/reports') {
         controls.setReports(String(json.mode ?? 'ok') as ReportsMode);
         return reply(200, { mode: json.mode ?? 'ok' });
+      }
+      if (path === '/lifetime-policy') {
+        controls.setLifetimePolicy(json.id === undefined ? null : (json as unknown as LifetimePolicy));
+        return reply(200, {});
+      }
+      if (path === '/crash') {
+        controls.crashAfter(
+          String(json.operation) as GraphWrite,
+          json.count === undefined ? 1 : Number(json.count),
+        );
+        return reply(200, {});
       }
       if (path === '/reset') {
         controls.reset();
@@ -453,8 +540,9 @@ export async function startGraph(options: GraphServerOptions): Promise<RunningGr
             await control(req, url.pathname.slice('/_test'.length)),
           );
         }
-        req.resume();
-        const fault = faults.next();
+        const write = req.method === 'POST' || req.method === 'PATCH';
+        if (!write) req.resume();
+        const fault = faults.next(write);
         if (fault.kind === 'hang') {
           hanging.add(res);
           res.on('close', () => hanging.delete(res));
@@ -469,6 +557,11 @@ export async function startGraph(options: GraphServerOptions): Promise<RunningGr
           routeName = r;
         });
         counters.recordGraph(routeName, answer.status);
+        if (answer.status < 300 && crash.fires(routeName)) {
+          // The write is done; the caller never hears of it (the crash switch).
+          res.destroy();
+          return;
+        }
         send(res, requestId, clientRequestId, answer);
       } catch (error) {
         const graphError =

@@ -66,7 +66,7 @@ export function applicationResource(app: Application, options: { withKey?: boole
     createdDateTime: app.createdDateTime ?? null,
     deletedDateTime: null,
     identifierUris: app.identifierUris,
-    signInAudience: 'AzureADMyOrg',
+    signInAudience: app.signInAudience ?? 'AzureADMyOrg',
     api: { requestedAccessTokenVersion: app.accessTokenAcceptedVersion },
     appRoles: app.appRoles.map((role) => ({
       allowedMemberTypes: role.allowedMemberTypes,

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createLocalJWKSet, type JWK, jwtVerify } from 'jose';
+import { CrashSwitch } from '../crash-switch.js';
 import type { Counters } from '../entra/counters.js';
 import { BodyTooLargeError, readBody } from '../http-body.js';
 import type { ServerCertificate } from '../tls/ca.js';
@@ -34,8 +35,21 @@ export interface KeyVaultServerOptions {
   port?: number;
 }
 
+export const VAULT_WRITES = ['setSecret'] as const;
+export type VaultWrite = (typeof VAULT_WRITES)[number];
+
+/** Test controls (never part of the product). */
+export interface KeyVaultControls {
+  /** Drop the connection after the next `count` secret writes, once stored (local/crash-switch.ts). */
+  crashAfter(operation: VaultWrite, count?: number): void;
+  /** `down`: every request answers 503 ServiceUnavailable, as a vault in an outage ("Azure Key Vault availability and redundancy"). */
+  setMode(mode: 'ok' | 'down'): void;
+  reset(): void;
+}
+
 export interface RunningKeyVault {
   url: string;
+  controls: KeyVaultControls;
   close(): Promise<void>;
 }
 
@@ -124,6 +138,9 @@ export async function startKeyVault(options: KeyVaultServerOptions): Promise<Run
     attributes: p.attributes ?? { enabled: true },
   });
 
+  const crash = new CrashSwitch<VaultWrite>(VAULT_WRITES);
+  let mode: 'ok' | 'down' = 'ok';
+
   async function route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const method = req.method ?? 'GET';
     const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
@@ -156,6 +173,8 @@ export async function startKeyVault(options: KeyVaultServerOptions): Promise<Run
             : {}),
           ...attributesIn(json.attributes),
         });
+        // The secret is stored; with the crash switch armed the caller never hears of it.
+        if (crash.fires('setSecret')) return void res.destroy();
         return send(res, 200, secretBundle(store.getSecret(name).name, s));
       }
       if (method === 'GET' && third === 'versions') {
@@ -289,6 +308,15 @@ export async function startKeyVault(options: KeyVaultServerOptions): Promise<Run
     async (req, res) => {
       try {
         const url = new URL(req.url ?? '/', base || 'https://localhost');
+        if (mode === 'down') {
+          req.resume();
+          return send(res, 503, {
+            error: {
+              code: 'ServiceUnavailable',
+              message: 'The local Key Vault stand-in is down (test control).',
+            },
+          });
+        }
         const problem = await authorized(req);
         if (problem === 'missing') {
           req.resume();
@@ -329,6 +357,17 @@ export async function startKeyVault(options: KeyVaultServerOptions): Promise<Run
   base = `https://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   return {
     url: base,
+    controls: {
+      crashAfter: (operation, count) => crash.arm(operation, count),
+      setMode(next) {
+        if (next !== 'ok' && next !== 'down') throw new Error('mode must be ok or down');
+        mode = next;
+      },
+      reset() {
+        crash.reset();
+        mode = 'ok';
+      },
+    },
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -1,4 +1,5 @@
 import type { GridEvent } from '../platform/events.js';
+import type { Logger } from '../platform/log.js';
 import type { AuditOutcome } from './metrics.js';
 import { normalizeEvent } from './normalize.js';
 import type { Reactions } from './reactions.js';
@@ -25,7 +26,11 @@ function sourceOf(event: GridEvent): string {
  * One delivered event: recorded (once per source and id), or quarantined and acknowledged when it
  * cannot be parsed or is not handled. A storage failure throws, so Event Grid delivers it again.
  */
-export async function handleAuditEvent(event: GridEvent, handling: EventHandling): Promise<EventOutcome[]> {
+export async function handleAuditEvent(
+  event: GridEvent,
+  handling: EventHandling,
+  log?: Logger,
+): Promise<EventOutcome[]> {
   let normalized: ReturnType<typeof normalizeEvent>;
   try {
     normalized = normalizeEvent(event);
@@ -45,7 +50,7 @@ export async function handleAuditEvent(event: GridEvent, handling: EventHandling
   const outcomes: EventOutcome[] = [];
   for (const record of normalized.records) {
     outcomes.push(await handling.trail.record(record));
-    await handling.reactions.after(record);
+    await handling.reactions.after(record, log);
   }
   return outcomes;
 }

@@ -2,10 +2,9 @@ import { odata, type TableClient } from '@azure/data-tables';
 import { tableCreator } from '../platform/storage.js';
 
 /**
- * The rotation journal's read side: did the product itself add or remove this credential? The
- * rotation capability (not built yet) will write it to the declared `rotationjournal` table, one row
- * per credential change with RowKey = the credential's keyId. Until it does, the table is empty, and
- * every credential change in the Entra audit log is out of band.
+ * The rotation journal's read side: did the product itself add or remove this credential? Rotation
+ * (shared/rotation/journal.ts) writes one record per app and run to the `rotationjournal` table, with
+ * the credential it added (`newKeyId`) and the one it replaces and later removes (`oldKeyId`).
  */
 export interface RotationJournal {
   knows(keyId: string): Promise<boolean>;
@@ -21,7 +20,12 @@ export class TableRotationJournal implements RotationJournal {
   async knows(keyId: string): Promise<boolean> {
     await this.ensureTable();
     const rows = this.table
-      .listEntities({ queryOptions: { filter: odata`RowKey eq ${keyId.toLowerCase()}`, select: ['RowKey'] } })
+      .listEntities({
+        queryOptions: {
+          filter: odata`newKeyId eq ${keyId.toLowerCase()} or oldKeyId eq ${keyId.toLowerCase()}`,
+          select: ['RowKey'],
+        },
+      })
       .byPage({ maxPageSize: 1 });
     for await (const page of rows) if (page.length > 0) return true;
     return false;

@@ -7,6 +7,7 @@ import type { BlobContainerName } from '../platform/resources.js';
 import { capability, problemsOf, type Runtime } from '../platform/runtime.js';
 import { type Env, settingsReader } from '../platform/settings-reader.js';
 import { blobServiceClient, storageConnectionFrom, tableClient } from '../platform/storage.js';
+import { rotation } from '../rotation/runtime.js';
 import { type AuditLogBlobs, ContainerAuditLogBlobs } from './entra-blobs.js';
 import {
   EntraLogIngester,
@@ -18,7 +19,7 @@ import type { EventHandling } from './events.js';
 import { type RotationJournal, TableRotationJournal } from './journal.js';
 import { ENTRA_AUDIT_LOG_CONTAINER } from './normalize.js';
 import { type QuarantineStore, TableQuarantineStore } from './quarantine.js';
-import { Reactions } from './reactions.js';
+import { type NearExpiryHandler, Reactions } from './reactions.js';
 import { auditSettings } from './settings.js';
 import { type AuditState, TableAuditState } from './state.js';
 import { type AuditStore, TableAuditStore } from './store.js';
@@ -42,10 +43,18 @@ export interface AuditDeps {
   state?: AuditState;
   journal?: RotationJournal;
   notifier?: OutOfBandNotifier;
+  /** Rotation's SecretNearExpiry reaction; by default the rotation capability's, when configured. */
+  nearExpiry?: () => NearExpiryHandler | undefined;
   clock?: () => Date;
 }
 
 const LOG_CONTAINER: BlobContainerName = ENTRA_AUDIT_LOG_CONTAINER;
+
+/** Rotation's public reaction, when the rotation capability is configured. */
+const rotationNearExpiry = () => {
+  const runtime = rotation.runtime();
+  return runtime.ok ? runtime.service : undefined;
+};
 
 /** Out-of-band changes go to the product's topic when one is configured, else into the trail. */
 function outOfBandNotifier(env: Env, trail: AuditTrail): OutOfBandNotifier {
@@ -85,9 +94,13 @@ export function createAuditRuntime(env: Env, deps: AuditDeps = {}): AuditRuntime
       clock,
       lookbackHours,
     });
-    const reactions = new Reactions(generations, async (record) => {
-      await trail.record(record);
-    });
+    const reactions = new Reactions(
+      generations,
+      async (record) => {
+        await trail.record(record);
+      },
+      deps.nearExpiry ?? rotationNearExpiry,
+    );
     const handling: EventHandling = { trail, reactions, ingestBlob: (name) => ingester.ingestBlob(name) };
     return { ok: true, store, quarantine, handling, ingester, retentionDays, clock };
   } catch (error) {

@@ -2,6 +2,7 @@ import type { PlainResponse } from '../platform/problem.js';
 import { type CsvValue, toCsv } from './csv.js';
 import { InventoryError } from './errors.js';
 import type { CredentialRow } from './model.js';
+import { NO_ROTATION, type RotationFields } from './rotation-states.js';
 import { type CredentialStatus, credentialStatus, daysLeft, endTime, STATUSES } from './status.js';
 
 /**
@@ -29,6 +30,9 @@ export interface CredentialItem {
   deleted: boolean;
   stale: boolean;
   lastSuccessAt: string;
+  lastRotatedAt: RotationFields['lastRotatedAt'];
+  rotationState: RotationFields['rotationState'];
+  replacedBy: RotationFields['replacedBy'];
 }
 
 export interface ReportQuery {
@@ -134,7 +138,12 @@ export function parseReportQuery(params: QueryParams, unknownNames: string[] = [
   return query;
 }
 
-export function toItem(row: CredentialRow, thresholds: readonly number[], now: number): CredentialItem {
+export function toItem(
+  row: CredentialRow,
+  thresholds: readonly number[],
+  now: number,
+  rotation: RotationFields = NO_ROTATION,
+): CredentialItem {
   return {
     appDisplayName: row.appDisplayName,
     appId: row.appId,
@@ -155,6 +164,9 @@ export function toItem(row: CredentialRow, thresholds: readonly number[], now: n
     deleted: row.deleted,
     stale: row.stale,
     lastSuccessAt: row.lastSuccessAt,
+    lastRotatedAt: rotation.lastRotatedAt,
+    rotationState: rotation.rotationState,
+    replacedBy: rotation.replacedBy,
   };
 }
 
@@ -175,10 +187,11 @@ export function selectItems(
   query: ReportQuery,
   thresholds: readonly number[],
   now: number,
+  rotation: ReadonlyMap<string, RotationFields> = new Map(),
 ): CredentialItem[] {
   const owner = query.owner?.toLowerCase();
   return rows
-    .map((row) => toItem(row, thresholds, now))
+    .map((row) => toItem(row, thresholds, now, rotation.get(row.keyId.toLowerCase())))
     .filter(
       (item) =>
         (query.statuses.length === 0 || query.statuses.includes(item.status)) &&
@@ -208,6 +221,9 @@ const CSV_COLUMNS = [
   'managed',
   'deleted',
   'stale',
+  'lastRotatedAt',
+  'rotationState',
+  'replacedBy',
 ] as const;
 
 export function reportResponse(items: CredentialItem[], query: ReportQuery): PlainResponse {

@@ -4,6 +4,7 @@ import { InventoryError } from './errors.js';
 import type { GraphDirectory } from './graph-directory.js';
 import { credentialCounts, recordInventoryRun } from './metrics.js';
 import type { CredentialRow, LastUseSource, WatchedApp } from './model.js';
+import type { RotationStates } from './rotation-states.js';
 import {
   type CredentialStatus,
   credentialStatus,
@@ -38,6 +39,8 @@ export interface InventoryPorts {
   /** Undefined when no topic is configured: thresholds are then not announced (nor remembered). */
   events?: EventSink;
   usage?: ValidatorUsage;
+  /** Rotation's view of each credential, for the report (absent: the fields are null). */
+  rotation?: RotationStates;
   clock: () => number;
 }
 

@@ -4,8 +4,11 @@ import { createGraphClient, graphScope, graphSettings } from '../platform/graph.
 import { capability, problemsOf, type Runtime } from '../platform/runtime.js';
 import { type Env, settingsReader } from '../platform/settings-reader.js';
 import { storageConnectionFrom, tableClient } from '../platform/storage.js';
+import { tableRotationJournal } from '../rotation/journal.js';
+import { rotationStatesFrom } from '../rotation/status.js';
 import { tableUsageStore } from '../validation/usage.js';
 import { GraphClientDirectory, type GraphDirectory } from './graph-directory.js';
+import type { RotationStates } from './rotation-states.js';
 import type { InventoryConfig } from './run.js';
 import { InventoryService } from './service.js';
 import { inventorySettings } from './settings.js';
@@ -22,6 +25,8 @@ export interface InventoryDeps {
   /** `null`: no topic, thresholds are not announced. */
   events?: EventSink | null;
   usage?: ValidatorUsage | null;
+  /** `null`: the report carries no rotation fields. */
+  rotation?: RotationStates | null;
   clock?: () => number;
 }
 
@@ -77,12 +82,19 @@ export function createInventoryRuntime(env: Env, deps: InventoryDeps = {}): Inve
           ? validatorUsageFrom(tableUsageStore(tableClient('usage', env)))
           : undefined;
     const store = deps.store ?? tableCredentialStore(tableClient('credentials', env));
+    const rotation =
+      deps.rotation !== undefined
+        ? (deps.rotation ?? undefined)
+        : storageConnectionFrom(env)
+          ? rotationStatesFrom(tableRotationJournal(tableClient('rotationjournal', env)))
+          : undefined;
     const service = new InventoryService(config, {
       graph,
       store,
       clock: deps.clock ?? Date.now,
       ...(events ? { events } : {}),
       ...(usage ? { usage } : {}),
+      ...(rotation ? { rotation } : {}),
     });
     return {
       ok: true,

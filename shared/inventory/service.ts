@@ -32,7 +32,11 @@ export class InventoryService {
     try {
       const query = parseReportQuery(params, names);
       const rows = await this.ports.store.readAll();
-      return reportResponse(selectItems(rows, query, this.config.thresholds, this.ports.clock()), query);
+      const rotation = (await this.ports.rotation?.byKeyId()) ?? new Map();
+      return reportResponse(
+        selectItems(rows, query, this.config.thresholds, this.ports.clock(), rotation),
+        query,
+      );
     } catch (error) {
       if (error instanceof InventoryError) return errorResponse(error);
       throw error;

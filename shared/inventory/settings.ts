@@ -75,7 +75,7 @@ export const inventorySettings: SettingsCatalogue = [
     name: 'Inventory__ManagedPrefix',
     description:
       'Display-name prefix of the credentials the product manages (rotation creates them with it).',
-    default: 'agw-managed',
+    default: 'managed-by:gateway-plumbing',
     deploy: 'optional',
   },
   {

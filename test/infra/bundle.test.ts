@@ -63,7 +63,7 @@ describe('the app bundle', () => {
     expect(sources).toContain(join(repoRoot, 'shared/platform/registry.ts'));
     for (const file of functionFiles(repoRoot)) expect(sources).toContain(join(repoRoot, 'functions', file));
     // A position in the bundle maps to the line of the TypeScript source it came from.
-    const marker = 'letters, digits, ';
+    const marker = 'is registered twice';
     const offset = text.indexOf(marker);
     expect(offset).toBeGreaterThan(0);
     const before = text.slice(0, offset).split('\n');

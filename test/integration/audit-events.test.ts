@@ -16,6 +16,7 @@ import type { StoredAuditRecord } from '../../shared/audit/record.js';
 import { azureCredential } from '../../shared/platform/azure-credential.js';
 import { TableCertificateGenerations } from '../../shared/platform/certificate-generations.js';
 import { tableClient } from '../../shared/platform/storage.js';
+import { tableRotationJournal } from '../../shared/rotation/journal.js';
 import { CertificateCache } from '../../shared/tokens/certificate-cache.js';
 import { keyVaultSource } from '../../shared/tokens/keyvault.js';
 import { freePort } from '../helpers/ports.js';
@@ -202,9 +203,28 @@ describe('Entra audit logs (append blobs in insights-logs-auditlogs)', () => {
     const appId = randomUUID();
     const journalled = randomUUID();
     const outOfBand = randomUUID();
-    // The rotation journal knows one of the keys (RowKey = keyId); the other was added by hand.
-    await tableClient('rotationjournal').createTable();
-    await tableClient('rotationjournal').createEntity({ partitionKey: appId, rowKey: journalled });
+    // Rotation's own journal knows one of the keys (it added it); the other was added by hand.
+    const now = new Date().toISOString();
+    await tableRotationJournal(tableClient('rotationjournal')).put({
+      appId,
+      objectId: randomUUID(),
+      runId: `run-${randomUUID()}`,
+      kind: 'password',
+      step: 'complete',
+      displayName: 'managed-by:gateway-plumbing run',
+      oldKeyId: null,
+      newKeyId: journalled,
+      lifetimeDays: 180,
+      newCreatedAt: now,
+      secretName: null,
+      secretVersion: null,
+      secretId: null,
+      createdAt: now,
+      updatedAt: now,
+      error: null,
+      removedAt: null,
+      note: null,
+    });
     const entry = (n: number, extra: Partial<Parameters<typeof credentialChangeLine>[0]> = {}) =>
       credentialChangeLine({
         tenantId,
