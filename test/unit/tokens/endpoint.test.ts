@@ -6,7 +6,7 @@ import { parseTokenConfig } from '../../../shared/tokens/config.js';
 import { handleTokenRequest } from '../../../shared/tokens/endpoint.js';
 import { TokenError } from '../../../shared/tokens/errors.js';
 import { HIT_SUMMARY_SECONDS, HitSummary } from '../../../shared/tokens/hit-summary.js';
-import { oauthError } from '../../../shared/tokens/oauth.js';
+import { oauthError, tokenResponse } from '../../../shared/tokens/oauth.js';
 import { parseTokenRequest } from '../../../shared/tokens/request.js';
 import { FakeIdp, FakeSource, manualClock } from './fakes.js';
 import { makeCertificate } from './fixtures.js';
@@ -40,6 +40,32 @@ describe('token request parsing', () => {
     ['application/json', JSON.stringify({ scope: `${SCOPE} api://b/.default` }), 'invalid_scope'],
   ])('%s %s → %s', (type, body, code) => {
     expect(() => parseTokenRequest(type, body)).toThrow(expect.objectContaining({ code }));
+  });
+});
+
+describe('RFC 6749 §5.1 token response', () => {
+  it('counts expires_in down each second for the same token object, and follows a changed token', () => {
+    const now = Date.parse('2026-01-01T00:00:00.250Z');
+    const token = { accessToken: 'token-a', expiresOn: new Date(now + 3_600_000) };
+    const body = (t: typeof token, at: number) => JSON.parse(tokenResponse(t, at).body);
+    expect(body(token, now)).toEqual({
+      access_token: 'token-a',
+      token_type: 'Bearer',
+      expires_in: 3600,
+      expires_on: Math.floor((now + 3_600_000) / 1000),
+    });
+    expect(body(token, now + 700).expires_in).toBe(3600);
+    expect(body(token, now + 750).expires_in).toBe(3599);
+    expect(body(token, now + 3_600_000).expires_in).toBe(0);
+    // The same object with another token (never done by the acquirer, whose hits are frozen) is not served stale.
+    token.accessToken = 'token-b';
+    expect(body(token, now + 3_600_000).access_token).toBe('token-b');
+    token.expiresOn = new Date(now + 7_200_000);
+    expect(body(token, now + 3_600_000).expires_in).toBe(3600);
+    expect(tokenResponse(token, now).headers).toMatchObject({
+      'cache-control': 'no-store',
+      pragma: 'no-cache',
+    });
   });
 });
 
