@@ -23,7 +23,8 @@ export async function token(
     body: await request.text(),
     invocationId: context.invocationId,
   };
-  return handleTokenRequest(service.acquirer, input, loggerFor(context), service.clock, caller.tokenGrant);
+  const { acquirer, clock, hits } = service;
+  return handleTokenRequest(acquirer, input, loggerFor(context), clock, caller.tokenGrant, hits);
 }
 
 registerHttp('token', {

@@ -18,6 +18,7 @@ import {
   type TokenConfig,
 } from './config.js';
 import { TokenError } from './errors.js';
+import { HitSummary } from './hit-summary.js';
 import { keyVaultSource } from './keyvault.js';
 import { msalTokenClient, type TokenClientFactory } from './msal.js';
 import { base64Source, pathSource } from './sources.js';
@@ -44,6 +45,8 @@ export interface TokenServiceOptions {
 export interface TokenService {
   config: TokenConfig;
   acquirer: TokenAcquirer;
+  /** Where `/api/token` counts cache hits for its periodic log line. */
+  hits: HitSummary;
   clock: () => number;
 }
 
@@ -131,7 +134,7 @@ export function createTokenService(options: TokenServiceOptions = {}): TokenServ
     clock,
     ...(options.logger ? { logger: options.logger } : {}),
   });
-  return { config, acquirer, clock };
+  return { config, acquirer, hits: new HitSummary(options.logger ?? consoleLogger), clock };
 }
 
 /**
