@@ -228,4 +228,54 @@ resource auditIngestLag 'Microsoft.Insights/scheduledQueryRules@2023-03-15-previ
   }
 }
 
+var rotationsMetric = 'gateway_plumbing.rotation.rotations'
+
+// A rotation step failed or had to be compensated (RotationFailed events carry the step and
+// Graph's error code). The old credential is kept, so nothing is down yet; the clock is running.
+resource rotationFailures 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview' = {
+  name: 'alert-rotation-failed'
+  location: location
+  tags: tags
+  properties: {
+    displayName: 'Credential rotation failed'
+    description: 'A rotation step failed or was compensated. First check: GET /api/audit?kind=RotationFailed (the step and the Graph error code), then the rotateCredentials run in the function log.'
+    severity: 2
+    enabled: true
+    scopes: [
+      applicationInsightsId
+    ]
+    evaluationFrequency: 'PT1H'
+    windowSize: 'PT6H'
+    criteria: {
+      allOf: [
+        {
+          query: 'AppMetrics | where Name == "${rotationsMetric}" | extend outcome = tostring(Properties.outcome), step = tostring(Properties.step) | where outcome in ("failed", "compensated") | summarize failures = sum(Sum) by step'
+          metricMeasureColumn: 'failures'
+          dimensions: [
+            {
+              name: 'step'
+              operator: 'Include'
+              values: [
+                '*'
+              ]
+            }
+          ]
+          timeAggregation: 'Total'
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    actions: {
+      actionGroups: [
+        actionGroup.id
+      ]
+    }
+  }
+}
+
 output actionGroupId string = actionGroup.id

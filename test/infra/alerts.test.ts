@@ -50,6 +50,7 @@ describe('alert rules (infra/modules/alerts.bicep)', () => {
     expect(rules.map((rule) => rule.symbol).sort()).toEqual([
       'auditIngestLag',
       'managedCredentialExpiring',
+      'rotationFailures',
       'tokenFailures',
       'validationUnavailable',
     ]);
