@@ -24,13 +24,12 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** A user token from the Entra stand-in's test control (loopback, trusted through the local CA). */
-function mintUserToken(instance: string, caFile: string, body: Record<string, unknown>): Promise<string> {
-  const target = new URL('_test/user-token', instance);
+/** POSTs to the Entra stand-in over HTTPS, trusting the run's local CA, and returns the access_token. */
+function accessTokenFrom(target: URL, caFile: string, contentType: string, body: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const request = httpsRequest(
       target,
-      { method: 'POST', ca: readFileSync(caFile), headers: { 'content-type': 'application/json' } },
+      { method: 'POST', ca: readFileSync(caFile), headers: { 'content-type': contentType } },
       (response) => {
         let text = '';
         response.on('data', (chunk: Buffer) => {
@@ -40,33 +39,23 @@ function mintUserToken(instance: string, caFile: string, body: Record<string, un
       },
     );
     request.on('error', reject);
-    request.end(JSON.stringify(body));
+    request.end(body);
   });
 }
 
+/** A user token from the Entra stand-in's test control (loopback). */
+const mintUserToken = (instance: string, caFile: string, body: Record<string, unknown>) =>
+  accessTokenFrom(new URL('_test/user-token', instance), caFile, 'application/json', JSON.stringify(body));
+
 /** A caller token as the banner's curl gets it: client credentials with the seeded caller's secret. */
 function callerToken(instance: string, caFile: string, form: Record<string, string>): Promise<string> {
-  const target = new URL(`${form.tenant}/oauth2/v2.0/token`, instance);
-  const { tenant: _tenant, ...fields } = form;
-  return new Promise((resolve, reject) => {
-    const request = httpsRequest(
-      target,
-      {
-        method: 'POST',
-        ca: readFileSync(caFile),
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      },
-      (response) => {
-        let text = '';
-        response.on('data', (chunk: Buffer) => {
-          text += chunk.toString();
-        });
-        response.on('end', () => resolve((JSON.parse(text) as { access_token: string }).access_token));
-      },
-    );
-    request.on('error', reject);
-    request.end(new URLSearchParams({ grant_type: 'client_credentials', ...fields }).toString());
-  });
+  const { tenant, ...fields } = form;
+  return accessTokenFrom(
+    new URL(`${tenant}/oauth2/v2.0/token`, instance),
+    caFile,
+    'application/x-www-form-urlencoded',
+    new URLSearchParams({ grant_type: 'client_credentials', ...fields }).toString(),
+  );
 }
 
 describe('npm start (dist/local/start.js)', () => {
