@@ -12,8 +12,10 @@ import { createLogger } from '../../shared/platform/log.js';
 import { tableClient } from '../../shared/platform/storage.js';
 import type { RotationSummary, RunRequest } from '../../shared/rotation/executor.js';
 import { tableRotationJournal } from '../../shared/rotation/journal.js';
+import { GRAPH_CALLS, ROTATIONS } from '../../shared/rotation/metrics.js';
 import { createRotationRuntime } from '../../shared/rotation/runtime.js';
 import type { RotationService } from '../../shared/rotation/service.js';
+import { captureMetrics } from '../helpers/metrics.js';
 
 /**
  * Rotation on the stand-ins, through the unmodified Graph client, Key Vault SDK and msal-node,
@@ -134,6 +136,7 @@ function invariants(app: Application, seededKeyIds: string[]) {
 describe('full rotation of the partner portal app (adopted through Rotation__ManagedAppIds)', () => {
   it('rotates its 10-day secret: Key Vault gets the new secret, which gets a real token', async () => {
     const { dcr } = id.apps;
+    const capture = captureMetrics();
     const summary = await run({ appId: dcr.appId });
     expect(summary.rotated).toEqual([dcr.appId]);
     const current = passwords(dcr.appId);
@@ -164,6 +167,20 @@ describe('full rotation of the partner portal app (adopted through Rotation__Man
     // A second run the same day changes nothing.
     expect((await run({ appId: dcr.appId })).rotated).toEqual([]);
     expect(passwords(dcr.appId)).toHaveLength(2);
+    // Metrics (OpenTelemetry, in-memory reader): one rotation completed at verify, one addPassword.
+    try {
+      expect(await capture.points(ROTATIONS.name)).toEqual([
+        { attributes: { outcome: 'complete', step: 'verify' }, value: 1 },
+      ]);
+      const calls = await capture.points(GRAPH_CALLS.name);
+      expect(calls.find((p) => p.attributes.operation === 'addPassword')).toMatchObject({
+        attributes: { outcome: 'success' },
+        value: 1,
+      });
+      expect(calls.some((p) => p.attributes.operation === 'removePassword')).toBe(false);
+    } finally {
+      await capture.stop();
+    }
   });
 
   it('removes the old secret after the grace period when it is no longer used', async () => {
