@@ -457,6 +457,28 @@ export class Directory {
     return match;
   }
 
+  /** A new key credential for a certificate: its validity window unless given, a new keyId unless given. */
+  private keyCredential(input: {
+    certificatePem: string;
+    keyId?: string;
+    displayName?: string;
+    start?: Date;
+    end?: Date;
+  }): KeyCredential {
+    const x509 = new X509Certificate(input.certificatePem);
+    return {
+      keyId: input.keyId ?? randomUUID(),
+      displayName: input.displayName ?? `CN=${x509.subject.replace(/^CN=/, '')}`,
+      type: 'AsymmetricX509Cert',
+      usage: 'Verify',
+      certificatePem: x509.toString(),
+      ...certificateThumbprints(input.certificatePem),
+      startDateTime: (input.start ?? new Date(x509.validFrom)).toISOString(),
+      endDateTime: (input.end ?? new Date(x509.validTo)).toISOString(),
+      ...this.propagation(),
+    };
+  }
+
   /** Graph `addKey`/PATCH keyCredentials: registers a certificate (window defaults to its validity). */
   addKey(
     appId: string,
@@ -464,21 +486,9 @@ export class Directory {
     input: { displayName?: string; start?: Date; end?: Date } = {},
   ) {
     const app = this.get(appId);
-    const x509 = new X509Certificate(certificatePem);
-    const thumbprints = certificateThumbprints(certificatePem);
-    if (app.keyCredentials.some((k) => k.thumbprintSha1 === thumbprints.thumbprintSha1))
+    const credential = this.keyCredential({ ...input, certificatePem });
+    if (app.keyCredentials.some((k) => k.thumbprintSha1 === credential.thumbprintSha1))
       throw new DirectoryError('Conflict', 'This certificate is already registered on the application.');
-    const credential: KeyCredential = {
-      keyId: randomUUID(),
-      displayName: input.displayName ?? `CN=${x509.subject.replace(/^CN=/, '')}`,
-      type: 'AsymmetricX509Cert',
-      usage: 'Verify',
-      certificatePem: x509.toString(),
-      ...thumbprints,
-      startDateTime: (input.start ?? new Date(x509.validFrom)).toISOString(),
-      endDateTime: (input.end ?? new Date(x509.validTo)).toISOString(),
-      ...this.propagation(),
-    };
     app.keyCredentials.push(credential);
     this.changed(app);
     return credential;
@@ -494,23 +504,11 @@ export class Directory {
   ): void {
     const app = this.get(appId);
     const next: KeyCredential[] = keys.map((input) => {
-      const x509 = new X509Certificate(input.certificatePem);
-      const thumbprints = certificateThumbprints(input.certificatePem);
+      const { thumbprintSha1 } = certificateThumbprints(input.certificatePem);
       const kept = app.keyCredentials.find(
-        (k) => k.thumbprintSha1 === thumbprints.thumbprintSha1 && (!input.keyId || k.keyId === input.keyId),
+        (k) => k.thumbprintSha1 === thumbprintSha1 && (!input.keyId || k.keyId === input.keyId),
       );
-      if (kept) return kept;
-      return {
-        keyId: input.keyId ?? randomUUID(),
-        displayName: input.displayName ?? `CN=${x509.subject.replace(/^CN=/, '')}`,
-        type: 'AsymmetricX509Cert',
-        usage: 'Verify',
-        certificatePem: x509.toString(),
-        ...thumbprints,
-        startDateTime: (input.start ?? new Date(x509.validFrom)).toISOString(),
-        endDateTime: (input.end ?? new Date(x509.validTo)).toISOString(),
-        ...this.propagation(),
-      };
+      return kept ?? this.keyCredential(input);
     });
     if (new Set(next.map((k) => k.thumbprintSha1)).size !== next.length)
       throw new DirectoryError('BadRequest', 'The same certificate is listed twice.');

@@ -89,20 +89,35 @@ async function interleaved(fns: Array<() => Promise<unknown>>, seconds = 3): Pro
   return counts.map((n, i) => n / ((times[i] ?? 1) / 1000));
 }
 
-/** `count` distinct valid tokens (a jti each), signed directly with node:crypto (jose is slower). */
-async function distinctTokens(count: number, prefix: string): Promise<string[]> {
+/**
+ * Signs the test token's claims with `extra` merged in, directly with node:crypto (jose is slower);
+ * `headerLength` is the encoded header's, for sizing tokens.
+ */
+function tokenSigner(): { headerLength: number; base: Record<string, unknown>; sign(extra: object): string } {
   const enc = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
   const header = enc({ alg: 'RS256', typ: 'JWT', kid: key.kid });
   const keyObject = KeyObject.from(key.privateKey);
-  const now = Math.floor(Date.now() / 1000);
   const base = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as Record<
     string,
     unknown
   >;
-  return Array.from({ length: count }, (_, i) => {
-    const input = `${header}.${enc({ ...base, jti: `${prefix}-${i}`, iat: now, nbf: now - 5 })}`;
-    return `${input}.${createSign('RSA-SHA256').update(input).sign(keyObject).toString('base64url')}`;
-  });
+  return {
+    headerLength: header.length,
+    base,
+    sign(extra) {
+      const input = `${header}.${enc({ ...base, ...extra })}`;
+      return `${input}.${createSign('RSA-SHA256').update(input).sign(keyObject).toString('base64url')}`;
+    },
+  };
+}
+
+/** `count` distinct valid tokens (a jti each). */
+async function distinctTokens(count: number, prefix: string): Promise<string[]> {
+  const signer = tokenSigner();
+  const now = Math.floor(Date.now() / 1000);
+  return Array.from({ length: count }, (_, i) =>
+    signer.sign({ jti: `${prefix}-${i}`, iat: now, nbf: now - 5 }),
+  );
 }
 
 /** A real gc() for the memory measurement (vitest workers do not start with --expose-gc). */
@@ -303,19 +318,11 @@ describe('validation benchmarks', () => {
     await verifier.verify(token, policy);
     gc();
     const before = process.memoryUsage();
-    const enc = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-    const header = enc({ alg: 'RS256', typ: 'JWT', kid: key.kid });
-    const keyObject = KeyObject.from(key.privateKey);
+    const signer = tokenSigner();
     const now = Math.floor(Date.now() / 1000);
-    const base = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as Record<
-      string,
-      unknown
-    >;
     const started = performance.now();
     for (let i = 0; i < TOKENS; i++) {
-      const input = `${header}.${enc({ ...base, jti: `bench-${i}`, iat: now, nbf: now - 5 })}`;
-      const signature = createSign('RSA-SHA256').update(input).sign(keyObject).toString('base64url');
-      await verifier.verify(`${input}.${signature}`, policy);
+      await verifier.verify(signer.sign({ jti: `bench-${i}`, iat: now, nbf: now - 5 }), policy);
     }
     gc();
     const after = process.memoryUsage();
@@ -347,22 +354,13 @@ describe('validation benchmarks', () => {
     const policy = makePolicy(idp);
     const FLOOD = Number(process.env.BENCH_FLOOD_TOKENS ?? 4000);
     // Distinct valid tokens of one length just under Validation__MaxTokenBytes (16,384): a `pad` claim.
-    const enc = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-    const header = enc({ alg: 'RS256', typ: 'JWT', kid: key.kid });
-    const keyObject = KeyObject.from(key.privateKey);
-    const base = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as Record<
-      string,
-      unknown
-    >;
+    const signer = tokenSigner();
     const jti = (i: number) => `flood-${String(i).padStart(8, '0')}`;
     const pad = 'x'.repeat(
-      Math.floor(((16_384 - 342 - 2 - header.length) * 3) / 4) -
-        JSON.stringify({ ...base, jti: jti(0), pad: '' }).length,
+      Math.floor(((16_384 - 342 - 2 - signer.headerLength) * 3) / 4) -
+        JSON.stringify({ ...signer.base, jti: jti(0), pad: '' }).length,
     );
-    const sign = (i: number) => {
-      const input = `${header}.${enc({ ...base, jti: jti(i), pad })}`;
-      return `${input}.${createSign('RSA-SHA256').update(input).sign(keyObject).toString('base64url')}`;
-    };
+    const sign = (i: number) => signer.sign({ jti: jti(i), pad });
     const probe = sign(FLOOD);
     expect(probe.length).toBeLessThanOrEqual(16_384);
     expect(probe.length).toBeGreaterThan(16_000);
