@@ -6,20 +6,25 @@ import {
   signProof,
   thumbprintOf,
 } from './certificates.js';
-import { isAmbiguous } from './errors.js';
+import { isAmbiguous, RotationError } from './errors.js';
 import type { RotationGraph } from './graph-writer.js';
 import { recordRotation } from './metrics.js';
 import type { AppState, JournalRecord } from './model.js';
 import type { RunRecorder } from './run-recorder.js';
+import type { SecretVerifier } from './verify.js';
 
 /**
  * One certificate registration (certificates.ts says when and how): intent → addKey or PATCH →
+ * added (keyId) → verifying (a real token signed with the new version, through propagation) →
  * complete + CredentialRotated. A lost answer leaves the intent; the next run finds the key by the
- * record's display name (`resumeCertificate`).
+ * record's display name (`resumeCertificate`). A failed verification (or Key Vault down when the
+ * new version's key is read) keeps both keys and leaves the record open for the next run.
  */
 export interface CertificateStepPorts {
   graph: RotationGraph;
   certificates?: CertificateVault;
+  verifier: SecretVerifier;
+  verifyTimeoutMs: number;
   managedPrefix: string;
 }
 
@@ -67,8 +72,12 @@ export async function rotateCertificate(
     let keyId: string | undefined;
     try {
       if (plan.kind === 'addKey') {
-        const keyPem = await vault.privateKey(name, plan.signWith.version);
-        keyId = await ports.graph.addKey(app.objectId, key, await signProof(keyPem, app.objectId, run.now()));
+        const signer = await vault.keyMaterial(name, plan.signWith.version);
+        keyId = await ports.graph.addKey(
+          app.objectId,
+          key,
+          await signProof(signer.privateKeyPem, app.objectId, run.now()),
+        );
       } else {
         const existing = await ports.graph.keyCredentials(app.objectId);
         await ports.graph.replaceKeyCredentials(app.objectId, [
@@ -82,46 +91,91 @@ export async function rotateCertificate(
       if (isAmbiguous(error)) return run.deferred(app, 'add');
       return run.failed(app, record, 'add', error);
     }
-    await completeCertificate(run, app, record, keyId ?? null, plan.kind);
+    await run.save(record, {
+      step: 'added',
+      newKeyId: keyId ?? null,
+      newCreatedAt: new Date(run.now()).toISOString(),
+    });
+    await verifyCertificate(run, ports, app, record, plan.kind);
   } catch (error) {
     if (isAmbiguous(error)) return run.deferred(app, 'add');
     run.fail(app.appId, 'add', error);
   }
 }
 
-async function completeCertificate(
+/** Proves the registered version with a real token; Key Vault or Entra failing leaves the record open. */
+async function verifyCertificate(
   run: RunRecorder,
+  ports: CertificateStepPorts,
   app: AppState,
   record: JournalRecord,
-  keyId: string | null,
   method: string,
 ): Promise<void> {
-  await run.save(record, {
-    step: 'complete',
-    newKeyId: keyId,
-    newCreatedAt: new Date(run.now()).toISOString(),
-  });
+  let material: Awaited<ReturnType<CertificateVault['keyMaterial']>>;
+  try {
+    material = await (ports.certificates as CertificateVault).keyMaterial(
+      record.secretName as string,
+      record.secretVersion as string,
+    );
+  } catch (error) {
+    if (isAmbiguous(error)) return run.deferred(app, 'verify');
+    return run.failed(app, record, 'verify', error);
+  }
+  await run.save(record, { step: 'verifying', error: null });
+  const ok = await ports.verifier.verifyCertificate(app.appId, material, run.now() + ports.verifyTimeoutMs);
+  if (!ok)
+    return run.failed(
+      app,
+      record,
+      'verify',
+      new RotationError(
+        'verification_timeout',
+        `The new certificate did not authenticate within ${Math.round(ports.verifyTimeoutMs / 1000)} s; both keys are kept and the next run verifies again.`,
+      ),
+    );
+  await run.save(record, { step: 'complete', note: null });
   run.summary.rotated.push(app.appId);
-  recordRotation('complete', 'add');
+  recordRotation('complete', 'verify');
   await run.publish('CredentialRotated', app, `${record.runId}:CredentialRotated`, {
     kind: 'certificate',
     oldKeyId: record.oldKeyId,
-    newKeyId: keyId,
+    newKeyId: record.newKeyId,
     certificateName: record.secretName,
     certificateVersion: record.secretVersion,
     method,
   });
 }
 
-/** An unfinished registration: the key carries the record's display name when it reached Graph. */
+/**
+ * An unfinished registration: the key carries the record's display name when it reached Graph;
+ * then it is verified (again) and completed. A key that never arrived leaves nothing to undo.
+ */
 export async function resumeCertificate(
   run: RunRecorder,
+  ports: CertificateStepPorts,
   app: AppState,
   record: JournalRecord,
 ): Promise<void> {
   const registered = app.credentials.find(
-    (c) => c.kind === 'certificate' && c.displayName === record.displayName,
+    (c) =>
+      c.kind === 'certificate' &&
+      (record.newKeyId ? c.keyId === record.newKeyId : c.displayName === record.displayName),
   );
-  if (registered) return completeCertificate(run, app, record, registered.keyId, 'resumed');
-  await run.save(record, { step: 'compensated', error: 'no_answer: the key never reached Graph' });
+  if (!registered) {
+    await run.save(record, {
+      step: 'compensated',
+      error:
+        record.step === 'intent'
+          ? 'no_answer: the key never reached Graph'
+          : 'the new key is no longer on the app',
+    });
+    return;
+  }
+  if (record.step === 'intent')
+    await run.save(record, {
+      step: 'added',
+      newKeyId: registered.keyId,
+      newCreatedAt: new Date(run.now()).toISOString(),
+    });
+  await verifyCertificate(run, ports, app, record, 'resumed');
 }

@@ -3,6 +3,7 @@ import type { CertificateClient } from '@azure/keyvault-certificates';
 import type { SecretClient } from '@azure/keyvault-secrets';
 import { importPKCS8, SignJWT } from 'jose';
 import { keyVaultTimeout } from '../platform/keyvault.js';
+import { type ParsedCertificate, parseCertificate } from '../tokens/certificate.js';
 import { RotationError } from './errors.js';
 import { type AppState, isValid } from './model.js';
 
@@ -26,9 +27,18 @@ export interface CertificateVault {
   latest(name: string): Promise<VaultCertificate | null>;
   /** Thumbprints of every version (which app keys the product holds the private key of). */
   versions(name: string): Promise<Array<{ version: string; thumbprint: string }>>;
-  /** The PKCS#8 private key (PEM) of one version: the certificate's secret of the same name. */
-  privateKey(name: string, version: string): Promise<string>;
+  /**
+   * One version's key and chain, from the certificate's secret of the same name, PEM or PFX as its
+   * policy's content type says (the token capability's reader, shared/tokens/certificate.ts): it
+   * signs proofs, and msal-node proves the new version with it.
+   */
+  keyMaterial(name: string, version: string): Promise<CertificateKeyMaterial>;
 }
+
+export type CertificateKeyMaterial = Pick<
+  ParsedCertificate,
+  'privateKeyPem' | 'thumbprintSha256' | 'chainPem'
+>;
 
 /** One certificate to keep registered: `Rotation__Certificates` entries `<appId>=<vault certificate name>`. */
 export interface ManagedCertificate {
@@ -112,20 +122,25 @@ export function keyVaultCertificates(
         throw vaultFailure('list certificate versions', error);
       }
     },
-    async privateKey(name, version) {
+    async keyMaterial(name, version) {
+      let secret: Awaited<ReturnType<SecretClient['getSecret']>>;
       try {
-        const value =
-          (await secrets.getSecret(name, { version, abortSignal: keyVaultTimeout() })).value ?? '';
-        const key = /-----BEGIN PRIVATE KEY-----[\s\S]+?-----END PRIVATE KEY-----/.exec(value)?.[0];
-        if (!key)
-          throw new RotationError(
-            'keyvault_unavailable',
-            `Certificate ${name} is not stored as PEM (PKCS#8); rotation signs proofs with PEM certificates only.`,
-          );
-        return key;
+        secret = await secrets.getSecret(name, { version, abortSignal: keyVaultTimeout() });
       } catch (error) {
-        if (error instanceof RotationError) throw error;
         throw vaultFailure('get the certificate key', error);
+      }
+      try {
+        const { privateKeyPem, thumbprintSha256, chainPem } = parseCertificate(name, {
+          value: secret.value ?? '',
+          ...(secret.properties.contentType ? { contentType: secret.properties.contentType } : {}),
+        });
+        return { privateKeyPem, thumbprintSha256, chainPem };
+      } catch (error) {
+        throw new RotationError(
+          'certificate_unreadable',
+          `Certificate ${name} (version ${version}) has no readable exportable key in Key Vault (PEM or PFX).`,
+          { cause: error },
+        );
       }
     },
   };

@@ -9,6 +9,7 @@ export type RotationErrorCode =
   | 'graph_unavailable'
   | 'no_answer'
   | 'keyvault_unavailable'
+  | 'certificate_unreadable'
   | 'verification_timeout'
   | 'app_not_found';
 

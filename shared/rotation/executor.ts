@@ -108,6 +108,8 @@ export class RotationRun {
   private certificatePorts(): CertificateStepPorts {
     return {
       graph: this.ports.graph,
+      verifier: this.ports.verifier,
+      verifyTimeoutMs: this.config.verifyTimeoutMs,
       managedPrefix: this.config.policy.managedPrefix,
       ...(this.ports.certificates ? { certificates: this.ports.certificates } : {}),
     };
@@ -458,7 +460,8 @@ export class RotationRun {
       step: record.step,
     });
     const interrupted = new RotationError('no_answer', `The run ${record.runId} stopped at ${record.step}.`);
-    if (record.kind === 'certificate') return resumeCertificate(this.recorder, app, record);
+    if (record.kind === 'certificate')
+      return resumeCertificate(this.recorder, this.certificatePorts(), app, record);
     try {
       if (record.step === 'intent') {
         const orphan = app.credentials.find(
@@ -515,14 +518,14 @@ export class RotationRun {
     try {
       if (record.kind === 'certificate') {
         // removeKey needs a proof too: signed by the new certificate, valid now.
-        const keyPem = await (this.ports.certificates as CertificateVault).privateKey(
+        const signer = await (this.ports.certificates as CertificateVault).keyMaterial(
           record.secretName as string,
           record.secretVersion as string,
         );
         await this.ports.graph.removeKey(
           app.objectId,
           keyId,
-          await signProof(keyPem, app.objectId, this.now()),
+          await signProof(signer.privateKeyPem, app.objectId, this.now()),
         );
       } else await this.ports.graph.removePassword(app.objectId, keyId);
     } catch (error) {

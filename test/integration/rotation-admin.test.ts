@@ -3,6 +3,7 @@ import { ConfidentialClientApplication } from '@azure/msal-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningIdentity, startIdentity } from '../../local/entra/identity.js';
 import { type LocalStack, startStack } from '../../local/stack.js';
+import type { RotationSummary } from '../../shared/rotation/executor.js';
 
 /**
  * `POST /api/rotation/run` through the local host with the master key: a dry run that changes
@@ -75,7 +76,7 @@ describe('POST /api/rotation/run', () => {
     const vaultBefore = vaultState();
     const response = await post('{"dryRun":true}');
     expect(response.status).toBe(200);
-    const summary = await response.json();
+    const summary = (await response.json()) as RotationSummary;
     expect(summary.dryRun).toBe(true);
     expect(summary.planned).toContainEqual({ appId: app.appId, kind: 'rotate', keyId: secret.keyId });
     expect(summary.rotated).toEqual([]);
@@ -88,7 +89,7 @@ describe('POST /api/rotation/run', () => {
     const other = dueApp('Admin other app');
     const response = await post(JSON.stringify({ appId: app.appId }));
     expect(response.status).toBe(200);
-    const summary = await response.json();
+    const summary = (await response.json()) as RotationSummary;
     expect(summary).toMatchObject({ dryRun: false, apps: 1, rotated: [app.appId], failed: [] });
     const passwords = id.directory.get(app.appId).passwordCredentials;
     expect(passwords).toHaveLength(2);
@@ -121,7 +122,7 @@ describe('POST /api/rotation/run', () => {
     const response = await post(body);
     expect(response.status).toBe(400);
     expect(response.headers.get('content-type')).toBe('application/problem+json');
-    const problem = await response.json();
+    const problem = (await response.json()) as { detail: string };
     expect(problem).toMatchObject({ status: 400, code: 'bad_request' });
     expect(problem.detail).toMatch(detail);
     expect(directoryState()).toBe(before);

@@ -377,12 +377,14 @@ describe('Graph faults', () => {
 });
 
 describe('certificates (Rotation__Certificates)', () => {
+  const PEM = 'application/x-pem-file';
+  type Format = 'application/x-pem-file' | 'application/x-pkcs12';
   let serial = 0;
   /** An owned app with a vault certificate registered (its registration optionally already ended). */
-  function certificateApp(ended = false) {
+  function certificateApp(ended = false, contentType: Format = PEM) {
     serial += 1;
     const name = `rotated-cert-${serial}`;
-    const first = id.keyVault.createCertificate(name, { contentType: 'application/x-pem-file' });
+    const first = id.keyVault.createCertificate(name, { contentType });
     const app = id.directory.addApplication({
       displayName: `Certificate app ${serial}`,
       owners: [id.apps.product.servicePrincipalId],
@@ -417,7 +419,7 @@ describe('certificates (Rotation__Certificates)', () => {
   it('a new Key Vault version is registered with addKey (a proof the stand-in verifies); the token endpoint takes it', async () => {
     const { app, name, first, rotation } = certificateApp();
     expect((await run({ appId: app.appId }, rotation)).rotated).toEqual([]); // nothing new in the vault
-    const renewed = id.keyVault.createCertificate(name, { contentType: 'application/x-pem-file' });
+    const renewed = id.keyVault.createCertificate(name, { contentType: PEM });
     id.counters.reset();
     const summary = await run({ appId: app.appId }, rotation);
     expect(summary.rotated).toEqual([app.appId]);
@@ -435,7 +437,7 @@ describe('certificates (Rotation__Certificates)', () => {
 
   it('when the registered certificate has ended, PATCH keyCredentials registers the new one, keeping the others', async () => {
     const { app, name, first, rotation } = certificateApp(true);
-    const renewed = id.keyVault.createCertificate(name, { contentType: 'application/x-pem-file' });
+    const renewed = id.keyVault.createCertificate(name, { contentType: PEM });
     const summary = await run({ appId: app.appId }, rotation);
     expect(summary.rotated).toEqual([app.appId]);
     expect(id.directory.get(app.appId).keyCredentials.map((k) => k.thumbprintSha1)).toEqual([
@@ -448,7 +450,7 @@ describe('certificates (Rotation__Certificates)', () => {
 
   it('the old key is removed after the grace period with removeKey (proof signed by the new one)', async () => {
     const { app, name, first, rotation } = certificateApp();
-    const renewed = id.keyVault.createCertificate(name, { contentType: 'application/x-pem-file' });
+    const renewed = id.keyVault.createCertificate(name, { contentType: PEM });
     await run({ appId: app.appId }, rotation);
     offset += 3 * DAY;
     const summary = await run({ appId: app.appId }, rotation);
@@ -459,6 +461,65 @@ describe('certificates (Rotation__Certificates)', () => {
     expect(id.directory.get(app.appId).keyCredentials.map((k) => k.thumbprintSha1)).not.toContain(
       first.thumbprintSha1,
     );
+  });
+
+  /** From the directory: the app's keys inside their window, and whether the new version signs a token. */
+  async function certificateInvariants(appId: string, renewed: Parameters<typeof tokenWithCertificate>[1]) {
+    return {
+      valid: id.directory.validKeys(appId, clock()).length,
+      newWorks: Boolean(await tokenWithCertificate(appId, renewed)),
+    };
+  }
+
+  it('a PFX certificate (PKCS#12 in Key Vault) signs the proof; the new version is verified through propagation', async () => {
+    const { app, name, first, rotation } = certificateApp(false, 'application/x-pkcs12');
+    const renewed = id.keyVault.createCertificate(name);
+    id.controls.setPropagationDelay(2);
+    id.counters.reset();
+    const summary = await run({ appId: app.appId }, rotation);
+    expect(summary.rotated).toEqual([app.appId]);
+    expect(id.directory.get(app.appId).keyCredentials.map((k) => k.thumbprintSha1)).toEqual([
+      first.thumbprintSha1,
+      renewed.thumbprintSha1,
+    ]);
+    // The verifier was refused while the key propagated, and retried until a token came.
+    expect(id.counters.tokenRequests({ clientId: app.appId, outcome: 'success' })).toBe(1);
+    expect(id.counters.tokenRequests({ clientId: app.appId })).toBeGreaterThan(1);
+    expect(eventsFor(app.appId, 'CredentialRotated').at(-1)?.data).toMatchObject({ method: 'addKey' });
+    expect(await certificateInvariants(app.appId, renewed)).toEqual({ valid: 2, newWorks: true });
+  }, 30_000);
+
+  it('crash after addKey: the next run finds the key by its display name, verifies it and completes', async () => {
+    const { app, name, rotation } = certificateApp();
+    const renewed = id.keyVault.createCertificate(name, { contentType: PEM });
+    id.controls.crashGraphAfter('addKey');
+    const first = await run({ appId: app.appId }, rotation);
+    expect(first.deferred).toEqual([app.appId]);
+    expect(id.directory.get(app.appId).keyCredentials).toHaveLength(2); // registered, answer lost
+    expect(id.directory.validKeys(app.appId, clock())).toHaveLength(2);
+    const second = await run({ appId: app.appId }, rotation);
+    expect(second.rotated).toEqual([app.appId]);
+    expect(id.directory.get(app.appId).keyCredentials).toHaveLength(2);
+    expect(eventsFor(app.appId, 'CredentialRotated').map((e) => e.data.method)).toEqual(['resumed']);
+    expect(await certificateInvariants(app.appId, renewed)).toEqual({ valid: 2, newWorks: true });
+  });
+
+  it('Key Vault down when the new version is read for verification: failed, both keys kept; the next run completes', async () => {
+    const { app, name, rotation } = certificateApp();
+    const renewed = id.keyVault.createCertificate(name, { contentType: PEM });
+    // Key Vault goes down the moment the directory has the new key (after addKey, before the read).
+    const stop = id.directory.onChange(() => {
+      if (id.directory.get(app.appId).keyCredentials.length === 2) id.controls.setKeyVault('down');
+    });
+    const first = await run({ appId: app.appId }, rotation).finally(stop);
+    expect(first.failed).toEqual([{ appId: app.appId, step: 'verify', code: 'keyvault_unavailable' }]);
+    expect(eventsFor(app.appId, 'RotationFailed').at(-1)?.data).toMatchObject({ step: 'verify' });
+    expect(id.directory.validKeys(app.appId, clock())).toHaveLength(2);
+    id.controls.setKeyVault('ok');
+    const second = await run({ appId: app.appId }, rotation);
+    expect(second.rotated).toEqual([app.appId]);
+    expect(eventsFor(app.appId, 'CredentialRotated')).toHaveLength(1);
+    expect(await certificateInvariants(app.appId, renewed)).toEqual({ valid: 2, newWorks: true });
   });
 });
 
