@@ -227,15 +227,16 @@ export class RotationRun {
       actions = replanned.filter((a) => a.kind !== 'drift');
     }
     for (const action of actions) await this.act(app, action);
+    // Only these change the app's credentials; otherwise (most apps, most runs) the app read at the
+    // start is still what Graph has, and is not read again.
+    let changed = actions.some((a) => a.kind === 'rotate' || a.kind === 'remove');
+    const current = async () => (changed ? ((await this.ports.graph.app(appId)) ?? app) : app);
     for (const managed of this.config.certificates)
-      if (managed.appId.toLowerCase() === appId.toLowerCase())
-        await rotateCertificate(
-          this.recorder,
-          this.certificatePorts(),
-          (await this.ports.graph.app(appId)) ?? app,
-          managed,
-        );
-    await this.remember((await this.ports.graph.app(appId)) ?? app);
+      if (managed.appId.toLowerCase() === appId.toLowerCase()) {
+        await rotateCertificate(this.recorder, this.certificatePorts(), await current(), managed);
+        changed = true;
+      }
+    await this.remember(await current());
   }
 
   private async remember(app: AppState): Promise<void> {

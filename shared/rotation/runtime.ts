@@ -49,7 +49,7 @@ export function createRotationRuntime(env: Env, deps: RotationDeps = {}): Rotati
       },
       secretNameTemplate: settings.string('Rotation__SecretNameTemplate') as string,
       verifyTimeoutMs: settings.seconds('Rotation__VerifyTimeoutSeconds', { min: 1, max: 3600 }) * 1000,
-      concurrency: settings.int('Rotation__Concurrency', { min: 1, max: 32 }),
+      concurrency: settings.int('Rotation__Concurrency', { min: 1, max: 64 }),
     };
     const graphOptions = {
       maxRetries: settings.int('Rotation__MaxRetries', { min: 0, max: 10 }),

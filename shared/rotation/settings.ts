@@ -74,8 +74,9 @@ export const rotationSettings: SettingsCatalogue = [
   },
   {
     name: 'Rotation__Concurrency',
-    description: 'Apps rotated at the same time during a run.',
-    default: '4',
+    description:
+      'Apps worked on at the same time during a run (1-64). Each rotation waits for Entra to propagate its new credential (seconds, no SLA), so a run takes about (due rotations × that wait) / this; `npm run bench` measures it.',
+    default: '16',
     deploy: 'optional',
   },
   {

@@ -1,6 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startJsonLinesChild } from './json-lines-child.js';
 
 /**
  * `npm run bench`: the credential inventory over 10,000 apps with 30,000 credentials, 1% of Graph
@@ -17,35 +17,10 @@ afterAll(() => {
   for (const child of children) child.stdin?.end();
 });
 
-/** Starts a script and resolves with each JSON line it prints, in order. */
 function run(script: string, nodeFlags: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [...nodeFlags, join(import.meta.dirname, script)], {
-    env: { ...process.env, ...env },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  children.push(child);
-  const lines: unknown[] = [];
-  const waiters: Array<() => void> = [];
-  let buffer = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString();
-    for (let newline = buffer.indexOf('\n'); newline !== -1; newline = buffer.indexOf('\n')) {
-      lines.push(JSON.parse(buffer.slice(0, newline)));
-      buffer = buffer.slice(newline + 1);
-      for (const wake of waiters.splice(0)) wake();
-    }
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  const line = async <T>(index: number): Promise<T> => {
-    while (lines.length <= index) {
-      const next = new Promise<void>((resolve) => waiters.push(resolve));
-      const code = await Promise.race([next.then(() => undefined), exited]);
-      if (code !== undefined && lines.length <= index)
-        throw new Error(`${script} exited (${code}) before line ${index}`);
-    }
-    return lines[index] as T;
-  };
-  return { child, line, exited };
+  const started = startJsonLinesChild(script, nodeFlags, env);
+  children.push(started.child);
+  return started;
 }
 
 interface RunResult {

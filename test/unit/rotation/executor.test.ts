@@ -146,6 +146,18 @@ describe('one rotation: the journal is written step by step', () => {
   });
 });
 
+describe('Graph reads per app', () => {
+  it('an app with nothing due is read once; a rotated one again, so its new secret is remembered', async () => {
+    const t = setup();
+    t.graph.addApp('a2', [{ keyId: 'far', displayName: `${PREFIX} seeded`, endDays: 200 }]);
+    await new RotationRun(testConfig(), t.ports, t.log).run();
+    expect(t.graph.calls.filter((c) => c === 'app')).toHaveLength(3);
+    const memory = await t.journal.memory();
+    expect(memory.find((m) => m.appId === 'a2')?.knownKeyIds).toEqual(['far']);
+    expect(memory.find((m) => m.appId === APP)?.knownKeyIds).toEqual(['old', 'new-1']);
+  });
+});
+
 describe('resume: the next run completes or compensates what a crash left', () => {
   const NAME = 'app-a1-client-secret';
 

@@ -21,7 +21,7 @@ describe('createRotationRuntime', () => {
     if (runtime.ok) return;
     expect(runtime.problems).toEqual([
       'Rotation__RotateBeforeDays: must be an integer from 1 to 3650',
-      'Rotation__Concurrency: must be an integer from 1 to 32',
+      'Rotation__Concurrency: must be an integer from 1 to 64',
       'Rotation__Certificates: each entry must be <appId>=<Key Vault certificate name>',
       'Rotation__MinSecretLifetimeDays: must not exceed Rotation__SecretLifetimeDays',
       'Rotation__SecretNameTemplate: must contain {appDisplayNameSlug} or {appId}',
@@ -56,7 +56,7 @@ describe('createRotationRuntime', () => {
       },
       secretNameTemplate: '{appDisplayNameSlug}-client-secret',
       verifyTimeoutMs: 120_000,
-      concurrency: 4,
+      concurrency: 16,
       certificates: [],
     });
     expect(runtime.warnings).toEqual([
