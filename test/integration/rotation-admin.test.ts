@@ -1,9 +1,9 @@
-import { join } from 'node:path';
 import { ConfidentialClientApplication } from '@azure/msal-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningIdentity, startIdentity } from '../../local/entra/identity.js';
-import { type LocalStack, startStack } from '../../local/stack.js';
+import type { LocalStack } from '../../local/stack.js';
 import type { RotationSummary } from '../../shared/rotation/executor.js';
+import { startRotationStack } from './helpers/rotation-stack.js';
 
 /**
  * `POST /api/rotation/run` through the local host with the master key: a dry run that changes
@@ -19,21 +19,7 @@ const lines: string[] = [];
 
 beforeAll(async () => {
   id = await startIdentity();
-  stack = await startStack({
-    functionsDir: join(import.meta.dirname, '..', '..', 'functions'),
-    port: 0,
-    identity: id,
-    timers: false,
-    log: (line) => lines.push(line),
-    settings: {
-      IsEncrypted: false,
-      Values: {
-        ...id.productSettings(),
-        Rotation__KeyVaultUrl: id.keyVaultUrl,
-        Rotation__VerifyTimeoutSeconds: '10',
-      },
-    },
-  });
+  stack = await startRotationStack(id, { Rotation__VerifyTimeoutSeconds: '10' }, lines);
 }, 60_000);
 afterAll(async () => {
   await stack?.stop();

@@ -1,7 +1,7 @@
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningIdentity, startIdentity } from '../../local/entra/identity.js';
-import { type LocalStack, startStack } from '../../local/stack.js';
+import type { LocalStack } from '../../local/stack.js';
+import { startRotationStack } from './helpers/rotation-stack.js';
 
 /**
  * The whole stack: Key Vault's SecretNearExpiry for a secret rotation wrote reaches `auditEvents`
@@ -15,23 +15,15 @@ const lines: string[] = [];
 
 beforeAll(async () => {
   id = await startIdentity();
-  stack = await startStack({
-    functionsDir: join(import.meta.dirname, '..', '..', 'functions'),
-    port: 0,
-    identity: id,
-    timers: false,
-    log: (line) => lines.push(line),
-    settings: {
-      IsEncrypted: false,
-      Values: {
-        ...id.productSettings(),
-        Rotation__KeyVaultUrl: id.keyVaultUrl,
-        // New secrets end within the 30-day window, so Key Vault calls them near expiry at once.
-        Rotation__SecretLifetimeDays: '20',
-        Rotation__VerifyTimeoutSeconds: '10',
-      },
+  stack = await startRotationStack(
+    id,
+    {
+      // New secrets end within the 30-day window, so Key Vault calls them near expiry at once.
+      Rotation__SecretLifetimeDays: '20',
+      Rotation__VerifyTimeoutSeconds: '10',
     },
-  });
+    lines,
+  );
   id.keyVault.setEventGridUrl(stack.host.eventGridUrl('auditEvents'));
 }, 60_000);
 afterAll(async () => {

@@ -5,6 +5,7 @@ import type { RotationConfig, RotationPorts } from '../../../shared/rotation/exe
 import type { NewSecret, RegisteredKey, RotationGraph } from '../../../shared/rotation/graph-writer.js';
 import { memoryAppLocks, memoryRotationJournal } from '../../../shared/rotation/journal.js';
 import type { AppState, JournalRecord } from '../../../shared/rotation/model.js';
+import type { RotationPolicy } from '../../../shared/rotation/planner.js';
 import { memorySecretVault } from '../../../shared/rotation/vault.js';
 import type { SecretVerifier } from '../../../shared/rotation/verify.js';
 
@@ -199,17 +200,22 @@ export function memoryPorts(start = NOW) {
   };
 }
 
-export function testConfig(overrides: Partial<RotationConfig['policy']> = {}): RotationConfig {
+/** The default policy (the settings' defaults), as the planner and executor tests use it. */
+export function testPolicy(overrides: Partial<RotationPolicy> = {}): RotationPolicy {
   return {
-    policy: {
-      managedPrefix: PREFIX,
-      managedAppIds: [],
-      rotateBeforeDays: 30,
-      secretLifetimeDays: 180,
-      minSecretLifetimeDays: 7,
-      graceDays: 14,
-      ...overrides,
-    },
+    managedPrefix: PREFIX,
+    managedAppIds: [],
+    rotateBeforeDays: 30,
+    secretLifetimeDays: 180,
+    minSecretLifetimeDays: 7,
+    graceDays: 14,
+    ...overrides,
+  };
+}
+
+export function testConfig(overrides: Partial<RotationPolicy> = {}): RotationConfig {
+  return {
+    policy: testPolicy(overrides),
     secretNameTemplate: '{appDisplayNameSlug}-client-secret',
     verifyTimeoutMs: 1000,
     concurrency: 4,

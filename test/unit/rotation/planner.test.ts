@@ -12,18 +12,11 @@ import {
   plan,
   type RotationPolicy,
 } from '../../../shared/rotation/planner.js';
+import { PREFIX, testPolicy } from './memory-ports.js';
 
 const NOW = Date.parse('2026-06-01T00:00:00Z');
 const iso = (offsetMs: number) => new Date(NOW + offsetMs).toISOString();
-const PREFIX = 'managed-by:gateway-plumbing';
-const policy: RotationPolicy = {
-  managedPrefix: PREFIX,
-  managedAppIds: [],
-  rotateBeforeDays: 30,
-  secretLifetimeDays: 180,
-  minSecretLifetimeDays: 7,
-  graceDays: 14,
-};
+const policy: RotationPolicy = testPolicy();
 
 function secret(keyId: string, endOffset: number | null, options: Partial<Credential> = {}): Credential {
   return {
