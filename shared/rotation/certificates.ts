@@ -2,8 +2,8 @@ import { createHash, X509Certificate } from 'node:crypto';
 import type { CertificateClient } from '@azure/keyvault-certificates';
 import type { SecretClient } from '@azure/keyvault-secrets';
 import { importPKCS8, SignJWT } from 'jose';
+import { type ParsedCertificate, parseCertificate } from '../platform/certificate.js';
 import { keyVaultTimeout } from '../platform/keyvault.js';
-import { type ParsedCertificate, parseCertificate } from '../tokens/certificate.js';
 import { RotationError } from './errors.js';
 import { type AppState, isValid } from './model.js';
 
