@@ -13,6 +13,7 @@ import {
 import { type LocalStack, startStack } from '../../local/stack.js';
 import { tableClient } from '../../shared/platform/storage.js';
 import { tableRotationJournal } from '../../shared/rotation/journal.js';
+import { completedRotation } from '../helpers/audit-journal.js';
 import { flushFigures, recordFigure } from './results.js';
 
 /**
@@ -189,28 +190,15 @@ const auditDays = (blobs: number) =>
 /** Journal rows of rotations that touched none of the bench's keys: the read per chunk is not free. */
 async function seedJournal(): Promise<void> {
   const journal = tableRotationJournal(tableClient('rotationjournal'));
-  const now = new Date().toISOString();
   for (let n = 0; n < JOURNAL_ROWS; n += 1) {
-    await journal.put({
-      appId: `bench-app-${n % 50}`,
-      objectId: 'bench-object',
-      runId: `run-${n}`,
-      kind: 'password',
-      step: 'complete',
-      displayName: 'managed-by:gateway-plumbing run',
-      oldKeyId: randomUUID(),
-      newKeyId: randomUUID(),
-      lifetimeDays: 180,
-      newCreatedAt: now,
-      secretName: null,
-      secretVersion: null,
-      secretId: null,
-      createdAt: now,
-      updatedAt: now,
-      error: null,
-      removedAt: null,
-      note: null,
-    });
+    await journal.put(
+      completedRotation({
+        appId: `bench-app-${n % 50}`,
+        runId: `run-${n}`,
+        oldKeyId: randomUUID(),
+        newKeyId: randomUUID(),
+      }),
+    );
   }
 }
 

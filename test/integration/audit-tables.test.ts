@@ -7,6 +7,7 @@ import { TableAuditState } from '../../shared/audit/state.js';
 import { TableAuditStore } from '../../shared/audit/store.js';
 import { tableClient } from '../../shared/platform/storage.js';
 import { tableRotationJournal } from '../../shared/rotation/journal.js';
+import { completedRotation } from '../helpers/audit-journal.js';
 
 /** The audit-log ingestion's batched writes and reads on Azurite: entity group transactions, claims. */
 let azurite: RunningAzurite;
@@ -97,27 +98,7 @@ describe('TableAuditState notices (claimed in transactions, sent once their chun
 describe('TableRotationJournal.knownKeys (one read per chunk)', () => {
   it('answers a few keyIds with a filter and many with one read of the keyId columns', async () => {
     const journalled = { newKeyId: randomUUID(), oldKeyId: randomUUID() };
-    const now = new Date().toISOString();
-    await tableRotationJournal(tableClient('rotationjournal', env)).put({
-      appId: randomUUID(),
-      objectId: randomUUID(),
-      runId: `run-${randomUUID()}`,
-      kind: 'password',
-      step: 'complete',
-      displayName: 'managed-by:gateway-plumbing run',
-      oldKeyId: journalled.oldKeyId,
-      newKeyId: journalled.newKeyId,
-      lifetimeDays: 180,
-      newCreatedAt: now,
-      secretName: null,
-      secretVersion: null,
-      secretId: null,
-      createdAt: now,
-      updatedAt: now,
-      error: null,
-      removedAt: null,
-      note: null,
-    });
+    await tableRotationJournal(tableClient('rotationjournal', env)).put(completedRotation(journalled));
     const journal = new TableRotationJournal(tableClient('rotationjournal', env));
     const few = [journalled.newKeyId.toUpperCase(), randomUUID()];
     expect([...(await journal.knownKeys(few))]).toEqual([journalled.newKeyId]);
