@@ -10,7 +10,9 @@ import {
   auditLogBlobName,
   credentialChangeLine,
 } from '../../local/entra-audit-logs.js';
+import { type RunningTopic, startTopic } from '../../local/eventgrid/topic.js';
 import { type LocalStack, startStack } from '../../local/stack.js';
+import { ensureCa, issueServerCertificate } from '../../local/tls/ca.js';
 import { tableClient } from '../../shared/platform/storage.js';
 import { tableRotationJournal } from '../../shared/rotation/journal.js';
 import { completedRotation } from '../helpers/audit-journal.js';
@@ -21,9 +23,9 @@ import { flushFigures, recordFigure } from './results.js';
  *   1. EVENTS (10,000) Key Vault events in batches of 100 through the local webhook into Azurite:
  *      total time, p99 per batch against Event Grid's 30 s delivery timeout, then a full
  *      redelivery: duplicates must be 0 (asserted: correctness, not speed).
- *   2. Entra audit-log lines in append blobs (1,000 lines per append, 10,000 per blob), every line
- *      out of band (the worst case: a record, a notice and its marker each), beside a journal of
- *      500 rotations: first SMALL (20,000) lines, then LINES (100,000) more into the same tables.
+ *   2. Entra audit-log lines in append blobs (1,000 lines per append, 10,000 per blob and day), every line
+ *      out of band (the worst case: a record and a notice each, the notice published to the topic
+ *      stand-in as the deployed product does, and its marker), beside a journal of 500 rotations: first SMALL (20,000) lines, then LINES (100,000) more into the same tables.
  *      Ingest time and lines/s of both (their ratio shows whether it slows as the tables grow),
  *      and the ingesting process's peak RSS (it runs from dist/ in a process of its own).
  * Knobs: BENCH_AUDIT_EVENTS, BENCH_AUDIT_LINES, BENCH_AUDIT_SMALL_LINES.
@@ -37,6 +39,7 @@ const EVENT_GRID_TIMEOUT_MS = 30_000;
 const BENCH_DAY = '2026-06-15';
 
 let stack: LocalStack;
+let topic: RunningTopic;
 
 beforeAll(async () => {
   stack = await startStack({
@@ -45,10 +48,15 @@ beforeAll(async () => {
     timers: false,
     log: () => undefined,
   });
+  // The product's custom topic, as the Bicep deploys it: the ingestion publishes its notices there.
+  topic = await startTopic({
+    certificate: issueServerCertificate(ensureCa(process.env.LOCAL_TLS_DIR ?? '')),
+  });
 }, 60_000);
 
 afterAll(async () => {
   flushFigures();
+  await topic?.close();
   await stack?.stop();
 });
 
@@ -115,8 +123,8 @@ describe('audit trail benchmark', () => {
 
   it(`${SMALL_LINES}, then ${LINES} Entra audit-log lines in append blobs`, async () => {
     await seedJournal();
-    const small = await ingestLines('00000000-0000-0000-0000-00000000a000', SMALL_LINES);
-    const large = await ingestLines('00000000-0000-0000-0000-00000000b000', LINES);
+    const small = await ingestLines('00000000-0000-0000-0000-00000000a000', SMALL_LINES, 0);
+    const large = await ingestLines('00000000-0000-0000-0000-00000000b000', LINES, blobsOf(SMALL_LINES));
     const rate = (run: IngestRun) => run.lines / run.seconds;
     for (const [label, run] of [
       ['#2a', small],
@@ -152,10 +160,12 @@ describe('audit trail benchmark', () => {
     });
     expect(small.lines).toBe(SMALL_LINES);
     expect(large.lines).toBe(LINES);
-    // Every line was out of band: one OutOfBandChange record per line, none twice.
     let rows = 0;
-    for (const day of auditDays(Math.ceil(LINES / 10_000))) rows += await countRows(day);
-    expect(rows).toBe(2 * (SMALL_LINES + LINES));
+    for (const day of auditDays(blobsOf(SMALL_LINES) + blobsOf(LINES))) rows += await countRows(day);
+    expect(rows).toBe(SMALL_LINES + LINES);
+    // Every line was out of band: one OutOfBandChange published per line, none twice.
+    expect(topic.acceptedCount).toBe(SMALL_LINES + LINES);
+    expect(new Set(topic.published.map((event) => event.id)).size).toBe(topic.published.length);
   }, 3_600_000);
 });
 
@@ -170,20 +180,24 @@ interface IngestRun {
 }
 
 /**
- * Hour files 8 hours apart over 80 hours (the child reads 96 hours back), each holding its hour's
- * entries, so the records spread over the days a real backlog spans. Azurite finds a row by
- * scanning its partition, so one day holding every record would make the bench quadratic in
- * Azurite, not in the ingestion (Table storage proper finds a row by its keys).
+ * One hour's file of 10,000 lines per day, a day apart (the child reads back far enough for all of
+ * them): a 100,000-line backlog as ten busy days leave it. The trail keeps a partition per day,
+ * and Azurite finds a row by scanning its partition, so putting every record into one day would
+ * make the bench quadratic in Azurite, not in the ingestion (Table storage proper finds a row by
+ * its keys): the first run's days come before the second run's, so both write into partitions of
+ * the same size.
  */
-const LOOKBACK_HOURS = 96;
+const LINES_PER_BLOB = 10_000;
+const blobsOf = (lines: number) => Math.ceil(lines / LINES_PER_BLOB);
 const firstHour = Date.now() - 2 * 3_600_000;
-const hourOf = (blob: number) => new Date(firstHour - blob * 8 * 3_600_000);
+const hourOf = (day: number) => new Date(firstHour - day * 86_400_000);
+const LOOKBACK_HOURS = 24 * (blobsOf(SMALL_LINES) + blobsOf(LINES) + 1);
 const dayOf = (time: number) => new Date(time).toISOString().slice(0, 10);
-const auditDays = (blobs: number) =>
+const auditDays = (days: number) =>
   new Set(
-    Array.from({ length: blobs }, (_, blob) => [
-      dayOf(hourOf(blob).getTime()),
-      dayOf(hourOf(blob).getTime() + 3_600_000),
+    Array.from({ length: days }, (_, day) => [
+      dayOf(hourOf(day).getTime()),
+      dayOf(hourOf(day).getTime() + 3_600_000),
     ]).flat(),
   );
 
@@ -203,17 +217,17 @@ async function seedJournal(): Promise<void> {
 }
 
 /** Writes `count` lines for one tenant (10,000 per hour's blob, grown 1,000 at a time), then ingests. */
-async function ingestLines(tenantId: string, count: number): Promise<IngestRun> {
+async function ingestLines(tenantId: string, count: number, firstDay: number): Promise<IngestRun> {
   const container = BlobServiceClient.fromConnectionString(stack.azurite.connectionString).getContainerClient(
     AUDIT_LOG_CONTAINER,
   );
   for (let written = 0; written < count; ) {
-    const blob = Math.floor(written / 10_000);
-    const name = auditLogBlobName(tenantId, hourOf(blob));
+    const day = firstDay + Math.floor(written / LINES_PER_BLOB);
+    const name = auditLogBlobName(tenantId, hourOf(day));
     const lines = Array.from({ length: Math.min(1000, count - written) }, (_, i) =>
       credentialChangeLine({
         tenantId,
-        time: new Date(hourOf(blob).getTime() + ((written + i) % 3600) * 1000),
+        time: new Date(hourOf(day).getTime() + ((written + i) % 3600) * 1000),
         appObjectId: 'bench-object',
         appId: `bench-app-${(written + i) % 50}`,
         appDisplayName: 'Bench',
@@ -232,6 +246,8 @@ async function ingestLines(tenantId: string, count: number): Promise<IngestRun> 
         ...process.env,
         AzureWebJobsStorage: stack.azurite.connectionString,
         Audit__EntraLogLookbackHours: String(LOOKBACK_HOURS),
+        EventGrid__TopicEndpoint: topic.endpoint,
+        EventGrid__TopicKey: topic.key,
       },
       maxBuffer: 1_048_576,
     },
