@@ -1,5 +1,5 @@
 import type { InvocationContext, Timer } from '@azure/functions';
-import { type AuditRuntime, audit } from '../shared/audit/runtime.js';
+import { type AuditRuntime, audit, auditIngestSchedule } from '../shared/audit/runtime.js';
 import { loggerFor } from '../shared/platform/log.js';
 import { registerTimer } from '../shared/platform/registry.js';
 import type { ReadyRuntime } from '../shared/platform/runtime.js';
@@ -17,9 +17,9 @@ export async function ingestEntraAuditLogs(
   loggerFor(context).info('Entra audit logs ingested', { ...summary });
 }
 
-// Every 5 minutes (NCRONTAB, UTC).
+// Every 5 minutes by default (Audit__EntraLogIngestSchedule).
 registerTimer('ingestEntraAuditLogs', {
-  schedule: '0 */5 * * * *',
+  schedule: auditIngestSchedule(),
   capability: audit,
   handler: ingestEntraAuditLogs,
 });

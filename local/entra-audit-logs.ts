@@ -73,7 +73,11 @@ export function credentialChangeLine(change: CredentialChange): string {
           ],
         },
       ],
-      additionalDetails: [],
+      // As live exports carry it (the appId is not in targetResources, whose id is the object id).
+      additionalDetails: [
+        { key: 'User-Agent', value: 'Mozilla/5.0 (Entra admin center)' },
+        { key: 'AppId', value: change.appId },
+      ],
     },
   });
 }

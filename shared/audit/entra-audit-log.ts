@@ -47,6 +47,20 @@ function actorOf(initiatedBy: unknown): string | undefined {
 
 const unquote = (value: unknown) => str(value).replace(/^"+|"+$/g, '');
 
+/**
+ * The client id (appId) an entry names. `targetResources[].id` is the target's object id (the
+ * application's, or the service principal's for "Add service principal credentials"), not its appId.
+ * The appId comes from `additionalDetails`, a keyValue collection ({key, value}; Graph
+ * "directoryAudit resource type"), whose `AppId` entry live exports carry (e.g. "Add service principal
+ * credentials": User-Agent, AppId, AppOwnerOrganizationId, ServicePrincipalProvisioningType), or from
+ * a modified `AppId` property; only without either is the object id the subject.
+ */
+function appIdOf(additionalDetails: unknown): string {
+  if (!Array.isArray(additionalDetails)) return '';
+  const entry = additionalDetails.find((d): d is Json => isObject(d) && str(d.key).toLowerCase() === 'appid');
+  return entry ? unquote(entry.value) : '';
+}
+
 export interface EntraAuditEntry {
   record: AuditRecord;
   added: string[];
@@ -77,8 +91,11 @@ export function entraAuditEntry(line: unknown): EntraAuditEntry | undefined {
   const removed = before.filter((k) => !after.includes(k));
   const result = str(properties.result) || 'unknown';
   const credential = CREDENTIAL_ACTIVITIES.includes(activity.toLowerCase());
-  // targetResources[].id is the application's object id; the AppId property, when logged, is its app id.
-  const appId = unquote(property('AppId')?.newValue) || str(target.id) || undefined;
+  const appId =
+    appIdOf(properties.additionalDetails) ||
+    unquote(property('AppId')?.newValue) ||
+    str(target.id) ||
+    undefined;
   const record: AuditRecord = {
     id,
     source: 'entra',

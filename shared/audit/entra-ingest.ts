@@ -1,11 +1,10 @@
 import type { EventSink } from '../platform/event-publisher.js';
-import { entraAuditEntry } from './entra-audit-log.js';
+import { type EntraAuditEntry, entraAuditEntry } from './entra-audit-log.js';
 import type { AuditLogBlobs } from './entra-blobs.js';
 import { unparseable } from './errors.js';
 import type { RotationJournal } from './journal.js';
 import { recordIngestLag } from './metrics.js';
-import type { AuditRecord } from './record.js';
-import type { AuditState } from './state.js';
+import type { AuditState, Chunk } from './state.js';
 import type { AuditTrail } from './trail.js';
 
 /** A credential change the rotation journal does not know, announced once per keyId. */
@@ -19,7 +18,8 @@ export interface OutOfBandChange {
 }
 
 export interface OutOfBandNotifier {
-  notify(change: OutOfBandChange): Promise<void>;
+  /** Announces a chunk's changes together (one publish, or one batch of records). */
+  notify(changes: OutOfBandChange[]): Promise<void>;
 }
 
 /** The notice's id: the same on every attempt, so a re-read line or a redelivery records it once. */
@@ -33,17 +33,17 @@ const noticeId = (change: OutOfBandChange) => `outofband-${change.keyId}`;
 export class PublishingOutOfBandNotifier implements OutOfBandNotifier {
   constructor(private readonly sink: EventSink) {}
 
-  async notify(change: OutOfBandChange): Promise<void> {
-    await this.sink.publish([
-      {
+  async notify(changes: OutOfBandChange[]): Promise<void> {
+    await this.sink.publish(
+      changes.map((change) => ({
         id: noticeId(change),
         type: 'OutOfBandChange',
         source: OUT_OF_BAND_SOURCE,
         subject: `applications/${change.appId}/credentials/${change.keyId}`,
         time: new Date(change.time),
         data: { ...change },
-      },
-    ]);
+      })),
+    );
   }
 }
 
@@ -53,20 +53,24 @@ export const OUT_OF_BAND_SOURCE = '/entra-gateway-token-plumbing/audit';
 export class TrailOutOfBandNotifier implements OutOfBandNotifier {
   constructor(private readonly trail: AuditTrail) {}
 
-  async notify(change: OutOfBandChange): Promise<void> {
-    const { appId, keyId, ...rest } = change;
-    await this.trail.record({
-      id: noticeId(change),
-      source: 'product',
-      time: change.time,
-      kind: 'OutOfBandChange',
-      subject: `${appId}/${keyId}`,
-      severity: 'warning',
-      appId,
-      outOfBand: true,
-      details: { keyId, ...rest },
-      ...(change.actor ? { actor: change.actor } : {}),
-    });
+  async notify(changes: OutOfBandChange[]): Promise<void> {
+    await this.trail.recordMany(
+      changes.map((change) => {
+        const { appId, keyId, ...rest } = change;
+        return {
+          id: noticeId(change),
+          source: 'product',
+          time: change.time,
+          kind: 'OutOfBandChange',
+          subject: `${appId}/${keyId}`,
+          severity: 'warning',
+          appId,
+          outOfBand: true,
+          details: { keyId, ...rest },
+          ...(change.actor ? { actor: change.actor } : {}),
+        };
+      }),
+    );
   }
 }
 
@@ -89,30 +93,6 @@ export interface IngestSummary {
 }
 
 const NEWLINE = 0x0a;
-/** Storage writes in flight per blob: enough to hide Table storage latency, few enough not to be throttled. */
-const LINE_CONCURRENCY = 16;
-
-/** Runs `work` on every item, at most `limit` at a time; rejects with the first failure, after all settle. */
-async function eachConcurrently<T>(
-  items: T[],
-  limit: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  let failure: { error: unknown } | undefined;
-  const worker = async () => {
-    while (next < items.length && !failure) {
-      const item = items[next++] as T;
-      try {
-        await work(item);
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failure) throw failure.error;
-}
 const pad = (n: number) => String(n).padStart(2, '0');
 
 /** The hour folder of a diagnostic-settings blob: `y=YYYY/m=MM/d=DD/h=HH/`. */
@@ -128,7 +108,6 @@ export function hourPath(time: Date): string {
  */
 export class EntraLogIngester {
   private readonly maxReadBytes: number;
-  private readonly notifying = new Map<string, Promise<void>>();
 
   constructor(private readonly options: EntraIngestOptions) {
     this.maxReadBytes = options.maxReadBytes ?? 4 * 1024 * 1024;
@@ -152,6 +131,10 @@ export class EntraLogIngester {
     return total;
   }
 
+  /**
+   * Reads the blob in ranged reads of at most `maxReadBytes` (memory stays bounded by one read),
+   * stores each chunk whole, and only then advances the checkpoint past it.
+   */
   async ingestBlob(name: string, knownSize?: number): Promise<IngestSummary> {
     const done: IngestSummary = { blobs: 1, lines: 0, bytes: 0 };
     const size = knownSize ?? (await this.options.blobs.size(name));
@@ -177,9 +160,7 @@ export class EntraLogIngester {
         .split('\n')
         .map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line))
         .filter((line) => line.trim() !== '');
-      // Lines are independent (each record has its own identity), so a chunk is stored concurrently;
-      // the checkpoint moves only once all of it is.
-      await eachConcurrently(lines, LINE_CONCURRENCY, (line) => this.ingestLine(line));
+      await this.storeChunk(lines, { blobName: name, end: checkpoint.offset + end });
       done.lines += lines.length;
       done.bytes += end;
       // Another reader moved it first: it stored these lines too, and carries on from there.
@@ -187,63 +168,74 @@ export class EntraLogIngester {
     }
   }
 
-  private async ingestLine(text: string): Promise<void> {
-    let entry: ReturnType<typeof entraAuditEntry>;
-    try {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        throw unparseable('The audit-log line is not JSON.');
-      }
-      entry = entraAuditEntry(parsed);
-    } catch (error) {
-      await this.options.trail.quarantine(error, { source: 'entra', payload: text });
-      return;
-    }
-    if (!entry) return;
-    const unknown = await this.outOfBandKeys(entry.record, [...entry.added, ...entry.removed]);
-    if (unknown.length > 0) {
-      entry.record.outOfBand = true;
-      entry.record.severity = 'warning';
-      entry.record.details.outOfBandKeyIds = unknown;
-    }
-    await this.options.trail.record(entry.record);
-    recordIngestLag(entry.record.time, this.options.clock());
-    for (const keyId of unknown) {
-      const change: OutOfBandChange = {
-        appId: entry.record.appId ?? entry.record.subject,
-        keyId,
-        change: entry.added.includes(keyId) ? 'added' : 'removed',
-        auditId: entry.record.id,
-        time: entry.record.time,
-        ...(entry.record.actor ? { actor: entry.record.actor } : {}),
-      };
-      await this.notifyOnce(change);
-    }
-  }
-
   /**
-   * One notice per keyId: lines of a chunk run concurrently, so a keyId being announced is joined,
-   * not announced again; across instances the `auditstate` marker decides (a race may repeat one).
+   * One chunk: one journal read for all its credential changes, its records in entity group
+   * transactions, its out-of-band notices claimed and sent together. Any failure leaves the
+   * checkpoint, so the chunk is read again and lands on the same rows.
    */
-  private notifyOnce(change: OutOfBandChange): Promise<void> {
-    const running = this.notifying.get(change.keyId);
-    if (running) return running;
-    const notice = (async () => {
-      if (await this.options.state.notified(change.keyId)) return;
-      await this.options.notifier.notify(change);
-      await this.options.state.markNotified(change.keyId, change.time);
-    })().finally(() => this.notifying.delete(change.keyId));
-    this.notifying.set(change.keyId, notice);
-    return notice;
+  private async storeChunk(lines: string[], chunk: Chunk): Promise<void> {
+    const entries: EntraAuditEntry[] = [];
+    const refused: { error: unknown; line: string }[] = [];
+    for (const line of lines) {
+      try {
+        const entry = entraAuditEntry(parseLine(line));
+        if (entry) entries.push(entry);
+      } catch (error) {
+        refused.push({ error, line });
+      }
+    }
+    const changed = entries.filter(isCredentialChange);
+    const known = await this.options.journal.knownKeys([
+      ...new Set(changed.flatMap((entry) => [...entry.added, ...entry.removed])),
+    ]);
+    const changes = new Map<string, OutOfBandChange>();
+    for (const entry of changed) {
+      const unknown = [...entry.added, ...entry.removed].filter((keyId) => !known.has(keyId));
+      if (unknown.length === 0) continue;
+      const { record } = entry;
+      record.outOfBand = true;
+      record.severity = 'warning';
+      record.details.outOfBandKeyIds = unknown;
+      for (const keyId of unknown) {
+        if (changes.has(keyId)) continue;
+        changes.set(keyId, {
+          appId: record.appId ?? record.subject,
+          keyId,
+          change: entry.added.includes(keyId) ? 'added' : 'removed',
+          auditId: record.id,
+          time: record.time,
+          ...(record.actor ? { actor: record.actor } : {}),
+        });
+      }
+    }
+    await this.options.trail.recordMany(entries.map((entry) => entry.record));
+    const now = this.options.clock();
+    for (const entry of entries) recordIngestLag(entry.record.time, now);
+    for (const { error, line } of refused)
+      await this.options.trail.quarantine(error, { source: 'entra', payload: line });
+    await this.announce([...changes.values()], chunk);
   }
 
-  /** The changed keyIds of a successful credential change that the rotation journal does not know. */
-  private async outOfBandKeys(record: AuditRecord, keyIds: string[]): Promise<string[]> {
-    if (record.kind !== 'CredentialChange' || record.details.result !== 'success') return [];
-    const unknown: string[] = [];
-    for (const keyId of keyIds) if (!(await this.options.journal.knows(keyId))) unknown.push(keyId);
-    return unknown;
+  /** One notice per keyId, across re-reads and instances: claimed for the chunk (auditstate), then sent. */
+  private async announce(changes: OutOfBandChange[], chunk: Chunk): Promise<void> {
+    if (changes.length === 0) return;
+    const claimed = await this.options.state.claimNotices(
+      changes.map((change) => change.keyId),
+      chunk,
+    );
+    const due = changes.filter((change) => claimed.has(change.keyId));
+    if (due.length > 0) await this.options.notifier.notify(due);
   }
 }
+
+function parseLine(line: string): unknown {
+  try {
+    return JSON.parse(line);
+  } catch {
+    throw unparseable('The audit-log line is not JSON.');
+  }
+}
+
+/** A successful credential change: the entries whose keyIds the journal is asked about. */
+const isCredentialChange = (entry: EntraAuditEntry) =>
+  entry.record.kind === 'CredentialChange' && entry.record.details.result === 'success';

@@ -2,13 +2,21 @@ import { odata, type TableClient } from '@azure/data-tables';
 import { tableCreator } from '../platform/storage.js';
 
 /**
- * The rotation journal's read side: did the product itself add or remove this credential? Rotation
+ * The rotation journal's read side: did the product itself add or remove these credentials? Rotation
  * (shared/rotation/journal.ts) writes one record per app and run to the `rotationjournal` table, with
  * the credential it added (`newKeyId`) and the one it replaces and later removes (`oldKeyId`).
  */
 export interface RotationJournal {
-  knows(keyId: string): Promise<boolean>;
+  /** The keyIds (lower case) among `keyIds` that the journal names: one read for a whole chunk. */
+  knownKeys(keyIds: readonly string[]): Promise<Set<string>>;
 }
+
+/**
+ * A `$filter` holds at most 15 comparisons ("Querying tables and entities", Microsoft Learn), two
+ * per keyId here; more keyIds read the journal's two keyId columns whole instead, which stays small:
+ * one row per app and rotation run.
+ */
+const FILTERED_KEYS = 7;
 
 export class TableRotationJournal implements RotationJournal {
   private readonly ensureTable: () => Promise<void>;
@@ -17,25 +25,35 @@ export class TableRotationJournal implements RotationJournal {
     this.ensureTable = tableCreator(table);
   }
 
-  async knows(keyId: string): Promise<boolean> {
+  async knownKeys(keyIds: readonly string[]): Promise<Set<string>> {
+    const wanted = new Set(keyIds.map((keyId) => keyId.toLowerCase()));
+    const known = new Set<string>();
+    if (wanted.size === 0) return known;
     await this.ensureTable();
-    const rows = this.table
-      .listEntities({
-        queryOptions: {
-          filter: odata`newKeyId eq ${keyId.toLowerCase()} or oldKeyId eq ${keyId.toLowerCase()}`,
-          select: ['RowKey'],
-        },
-      })
-      .byPage({ maxPageSize: 1 });
-    for await (const page of rows) if (page.length > 0) return true;
-    return false;
+    const filter =
+      wanted.size <= FILTERED_KEYS
+        ? [...wanted].map((keyId) => odata`newKeyId eq ${keyId} or oldKeyId eq ${keyId}`).join(' or ')
+        : undefined;
+    const rows = this.table.listEntities<{ newKeyId?: unknown; oldKeyId?: unknown }>({
+      queryOptions: { select: ['newKeyId', 'oldKeyId'], ...(filter ? { filter } : {}) },
+    });
+    for await (const row of rows) {
+      for (const keyId of [row.newKeyId, row.oldKeyId]) {
+        if (typeof keyId === 'string' && wanted.has(keyId.toLowerCase())) known.add(keyId.toLowerCase());
+      }
+    }
+    return known;
   }
 }
 
 export class MemoryRotationJournal implements RotationJournal {
+  /** How many reads the ingestion made (one per chunk). */
+  reads = 0;
+
   constructor(readonly keyIds = new Set<string>()) {}
 
-  async knows(keyId: string): Promise<boolean> {
-    return this.keyIds.has(keyId.toLowerCase());
+  async knownKeys(keyIds: readonly string[]): Promise<Set<string>> {
+    this.reads += 1;
+    return new Set(keyIds.map((keyId) => keyId.toLowerCase()).filter((keyId) => this.keyIds.has(keyId)));
   }
 }

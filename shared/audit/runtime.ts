@@ -108,4 +108,9 @@ export function createAuditRuntime(env: Env, deps: AuditDeps = {}): AuditRuntime
   }
 }
 
+/** The ingestion timer's NCRONTAB schedule, read when the function registers (the host fixes it then too). */
+export function auditIngestSchedule(env: Env = process.env): string {
+  return settingsReader(env, auditSettings).string('Audit__EntraLogIngestSchedule') as string;
+}
+
 export const audit = capability('Audit', () => createAuditRuntime(process.env));

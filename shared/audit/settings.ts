@@ -10,6 +10,12 @@ export const auditSettings: SettingsCatalogue = [
     deploy: 'optional',
   },
   {
+    name: 'Audit__EntraLogIngestSchedule',
+    description: 'NCRONTAB schedule (six fields, UTC) of the `ingestEntraAuditLogs` timer.',
+    default: '0 */5 * * * *',
+    deploy: 'optional',
+  },
+  {
     name: 'Audit__EntraLogLookbackHours',
     description:
       "Hours of Entra audit-log files (`insights-logs-auditlogs`) the `ingestEntraAuditLogs` timer re-reads past their checkpoints: Entra keeps appending to an hour's file long after the hour.",

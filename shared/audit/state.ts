@@ -1,5 +1,6 @@
 import type { TableClient } from '@azure/data-tables';
 import { safeTableKey, tableCreator } from '../platform/storage.js';
+import { eachConcurrently, transactionsOf } from './batches.js';
 
 /**
  * The audit trail's own bookkeeping, in the `auditstate` table: how far each audit-log blob has
@@ -11,18 +12,33 @@ export interface Checkpoint {
   etag?: string;
 }
 
+/** The part of an audit-log blob being stored: from its checkpoint up to `end` (bytes). */
+export interface Chunk {
+  blobName: string;
+  end: number;
+}
+
 export interface AuditState {
   checkpoint(blobName: string): Promise<Checkpoint>;
   /** Advances the checkpoint; false when another reader moved it first (its records are stored too). */
   advance(blobName: string, from: Checkpoint, offset: number): Promise<boolean>;
-  /** Whether the out-of-band notice for this keyId already went out. */
-  notified(keyId: string): Promise<boolean>;
-  markNotified(keyId: string, time: string): Promise<void>;
+  /**
+   * Claims the out-of-band notices of these keyIds for `chunk`: returns the keyIds to announce now.
+   * A notice counts as sent once the checkpoint of the chunk that claimed it has passed that chunk's
+   * end (the checkpoint moves only after the chunk's notices went out), so no second write marks it.
+   * A claim whose chunk never finished is handed to the next claimer: a notice goes out at least
+   * once (two readers at the same moment may both send it).
+   */
+  claimNotices(keyIds: readonly string[], chunk: Chunk): Promise<Set<string>>;
 }
 
 const CHECKPOINTS = 'checkpoint';
-const NOTICES = 'outofband';
+/** Notices spread over 16 partitions by the keyId's first hex digit: no partition holds them all. */
+const noticePartition = (keyId: string) => `outofband-${/^[0-9a-f]/.test(keyId) ? keyId[0] : '_'}`;
+const NOTICE_CONCURRENCY = 4;
 const statusOf = (error: unknown) => (error as { statusCode?: number }).statusCode;
+
+type Marker = { partitionKey: string; rowKey: string; blobName: string; end: number };
 
 export class TableAuditState implements AuditState {
   private readonly ensureTable: () => Promise<void>;
@@ -54,26 +70,52 @@ export class TableAuditState implements AuditState {
     }
   }
 
-  async notified(keyId: string): Promise<boolean> {
+  /**
+   * Markers are created in entity group transactions (one per partition and 100 keyIds); one that
+   * meets an existing marker wrote nothing, so its keyIds are claimed one by one.
+   */
+  async claimNotices(keyIds: readonly string[], chunk: Chunk): Promise<Set<string>> {
     await this.ensureTable();
-    try {
-      await this.table.getEntity(NOTICES, safeTableKey(keyId));
-      return true;
-    } catch (error) {
-      if (statusOf(error) === 404) return false;
-      throw error;
-    }
+    const claimed = new Set<string>();
+    const markers = [...new Set(keyIds)].map(
+      (keyId): Marker => ({ partitionKey: noticePartition(keyId), rowKey: safeTableKey(keyId), ...chunk }),
+    );
+    await eachConcurrently(transactionsOf(markers), NOTICE_CONCURRENCY, async (batch) => {
+      try {
+        await this.table.submitTransaction(batch.map((marker) => ['create', marker] as ['create', Marker]));
+        for (const marker of batch) claimed.add(marker.rowKey);
+      } catch (error) {
+        if (statusOf(error) !== 409) throw error;
+        for (const marker of batch) if (await this.claimOne(marker)) claimed.add(marker.rowKey);
+      }
+    });
+    return new Set(keyIds.filter((keyId) => claimed.has(safeTableKey(keyId))));
   }
 
-  async markNotified(keyId: string, time: string): Promise<void> {
-    await this.ensureTable();
-    await this.table.upsertEntity({ partitionKey: NOTICES, rowKey: safeTableKey(keyId), time }, 'Replace');
+  private async claimOne(marker: Marker): Promise<boolean> {
+    try {
+      await this.table.createEntity(marker);
+      return true;
+    } catch (error) {
+      if (statusOf(error) !== 409) throw error;
+    }
+    const existing = await this.table.getEntity<Partial<Marker>>(marker.partitionKey, marker.rowKey);
+    if (typeof existing.blobName !== 'string' || typeof existing.end !== 'number') return false;
+    if ((await this.checkpoint(existing.blobName)).offset >= existing.end) return false;
+    // Its chunk never finished: take the claim over, unless another reader just did.
+    try {
+      await this.table.updateEntity(marker, 'Replace', { etag: existing.etag ?? '*' });
+      return true;
+    } catch (error) {
+      if (statusOf(error) === 412) return false;
+      throw error;
+    }
   }
 }
 
 export class MemoryAuditState implements AuditState {
   readonly offsets = new Map<string, number>();
-  readonly notices = new Set<string>();
+  readonly notices = new Map<string, Chunk>();
 
   async checkpoint(blobName: string): Promise<Checkpoint> {
     const offset = this.offsets.get(blobName);
@@ -87,11 +129,14 @@ export class MemoryAuditState implements AuditState {
     return true;
   }
 
-  async notified(keyId: string): Promise<boolean> {
-    return this.notices.has(keyId);
-  }
-
-  async markNotified(keyId: string): Promise<void> {
-    this.notices.add(keyId);
+  async claimNotices(keyIds: readonly string[], chunk: Chunk): Promise<Set<string>> {
+    const claimed = new Set<string>();
+    for (const keyId of keyIds) {
+      const marker = this.notices.get(keyId);
+      if (marker && (this.offsets.get(marker.blobName) ?? 0) >= marker.end) continue;
+      this.notices.set(keyId, chunk);
+      claimed.add(keyId);
+    }
+    return claimed;
   }
 }

@@ -1,5 +1,6 @@
 import { odata, type TableClient, type TableEntity } from '@azure/data-tables';
 import { tableCreator } from '../platform/storage.js';
+import { eachConcurrently, transactionsOf } from './batches.js';
 import { APP_PREFIX, appPartition, dayOf, dayPartitionOf, invertedTime, monthOf, rowKeyOf } from './keys.js';
 import type { AuditRecord, AuditSource, Severity, StoredAuditRecord } from './record.js';
 
@@ -26,6 +27,8 @@ export interface StoredRow {
 export interface AuditStore {
   /** `duplicate`: the event was already recorded (a redelivery); the write changed nothing. */
   record(entry: AuditRecord, receivedAt: Date): Promise<{ duplicate: boolean }>;
+  /** Many at once (an audit-log chunk), by the same rules; one answer per entry, in order. */
+  recordMany(entries: AuditRecord[], receivedAt: Date): Promise<{ duplicate: boolean }[]>;
   /** Up to `limit` rows of one partition, RowKey order (newest first). */
   read(partition: string, query: RowQuery, limit: number): Promise<StoredRow[]>;
   /** Deletes every row older than `cutoff`; returns how many. */
@@ -70,6 +73,8 @@ function fromEntity(entity: Record<string, unknown>): StoredAuditRecord {
 }
 
 const statusOf = (error: unknown) => (error as { statusCode?: number }).statusCode;
+/** Transactions in flight per chunk: partitions are independent, and Table storage scales by partition. */
+const TRANSACTION_CONCURRENCY = 8;
 
 /**
  * Audit records in Table storage (keys.ts has the design). The day row is created, never replaced:
@@ -85,18 +90,70 @@ export class TableAuditStore implements AuditStore {
 
   async record(entry: AuditRecord, receivedAt: Date): Promise<{ duplicate: boolean }> {
     await this.ensureTable();
-    let duplicate = false;
-    try {
-      await this.table.createEntity(toEntity(dayPartitionOf(entry), entry, receivedAt));
-    } catch (error) {
-      if (statusOf(error) !== 409) throw error;
-      duplicate = true;
-    }
+    const duplicate = await this.createOnce(toEntity(dayPartitionOf(entry), entry, receivedAt));
     if (entry.appId) {
       const partition = appPartition(entry.appId, monthOf(new Date(entry.time)));
       await this.table.upsertEntity(toEntity(partition, entry, receivedAt), 'Replace');
     }
     return { duplicate };
+  }
+
+  /**
+   * The day rows are created in entity group transactions per partition; a transaction that meets
+   * an existing row (a re-read chunk, a redelivery) wrote nothing, so its rows are created one by
+   * one and each conflict is that record's duplicate. The app rows likewise, replaced on a conflict.
+   */
+  async recordMany(entries: AuditRecord[], receivedAt: Date): Promise<{ duplicate: boolean }[]> {
+    await this.ensureTable();
+    const duplicate = entries.map(() => false);
+    const days: { partitionKey: string; index: number; entity: Entity }[] = [];
+    const seen = new Set<string>();
+    entries.forEach((entry, index) => {
+      const partitionKey = dayPartitionOf(entry);
+      const identity = `${partitionKey}/${rowKeyOf(entry)}`;
+      // The same line twice in one chunk: a transaction may not name one row twice.
+      if (seen.has(identity)) duplicate[index] = true;
+      else days.push({ partitionKey, index, entity: toEntity(partitionKey, entry, receivedAt) });
+      seen.add(identity);
+    });
+    await eachConcurrently(transactionsOf(days), TRANSACTION_CONCURRENCY, async (rows) => {
+      try {
+        await this.table.submitTransaction(rows.map((row) => ['create', row.entity] as ['create', Entity]));
+      } catch (error) {
+        if (statusOf(error) !== 409) throw error;
+        for (const row of rows) duplicate[row.index] = await this.createOnce(row.entity);
+      }
+    });
+    const apps = new Map<string, { partitionKey: string; entity: Entity }>();
+    for (const entry of entries) {
+      if (!entry.appId) continue;
+      const partitionKey = appPartition(entry.appId, monthOf(new Date(entry.time)));
+      apps.set(`${partitionKey}/${rowKeyOf(entry)}`, {
+        partitionKey,
+        entity: toEntity(partitionKey, entry, receivedAt),
+      });
+    }
+    await eachConcurrently(transactionsOf([...apps.values()]), TRANSACTION_CONCURRENCY, async (rows) => {
+      // Created, as the rows are new but after a failure; a transaction that meets one replaces each.
+      try {
+        await this.table.submitTransaction(rows.map((row) => ['create', row.entity] as ['create', Entity]));
+      } catch (error) {
+        if (statusOf(error) !== 409) throw error;
+        for (const row of rows) await this.table.upsertEntity(row.entity, 'Replace');
+      }
+    });
+    return duplicate.map((d) => ({ duplicate: d }));
+  }
+
+  /** Creates a day row; true when it was there already (the event is a redelivery). */
+  private async createOnce(entity: Entity): Promise<boolean> {
+    try {
+      await this.table.createEntity(entity);
+      return false;
+    } catch (error) {
+      if (statusOf(error) !== 409) throw error;
+      return true;
+    }
   }
 
   async read(partition: string, query: RowQuery, limit: number): Promise<StoredRow[]> {
@@ -176,6 +233,12 @@ export class MemoryAuditStore implements AuditStore {
     if (entry.appId)
       this.partition(appPartition(entry.appId, monthOf(new Date(entry.time)))).set(rowKey, stored);
     return { duplicate };
+  }
+
+  async recordMany(entries: AuditRecord[], receivedAt: Date): Promise<{ duplicate: boolean }[]> {
+    const outcomes: { duplicate: boolean }[] = [];
+    for (const entry of entries) outcomes.push(await this.record(entry, receivedAt));
+    return outcomes;
   }
 
   async read(partition: string, query: RowQuery, limit: number): Promise<StoredRow[]> {

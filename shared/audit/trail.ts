@@ -19,6 +19,16 @@ export class AuditTrail {
     return outcome;
   }
 
+  async recordMany(records: AuditRecord[]): Promise<AuditOutcome[]> {
+    if (records.length === 0) return [];
+    const results = await this.store.recordMany(records, this.clock());
+    return results.map(({ duplicate }, index) => {
+      const outcome = duplicate ? 'duplicate' : 'recorded';
+      recordAuditEvent((records[index] as AuditRecord).source, outcome);
+      return outcome;
+    });
+  }
+
   /** Quarantines what `error` refuses; rethrows anything else (a storage outage must fail the delivery). */
   async quarantine(
     error: unknown,

@@ -19,6 +19,7 @@ import { tableClient } from '../../shared/platform/storage.js';
 import { tableRotationJournal } from '../../shared/rotation/journal.js';
 import { CertificateCache } from '../../shared/tokens/certificate-cache.js';
 import { keyVaultSource } from '../../shared/tokens/keyvault.js';
+import { completedRotation } from '../helpers/audit-journal.js';
 import { freePort } from '../helpers/ports.js';
 
 let azuriteDir: string;
@@ -204,27 +205,9 @@ describe('Entra audit logs (append blobs in insights-logs-auditlogs)', () => {
     const journalled = randomUUID();
     const outOfBand = randomUUID();
     // Rotation's own journal knows one of the keys (it added it); the other was added by hand.
-    const now = new Date().toISOString();
-    await tableRotationJournal(tableClient('rotationjournal')).put({
-      appId,
-      objectId: randomUUID(),
-      runId: `run-${randomUUID()}`,
-      kind: 'password',
-      step: 'complete',
-      displayName: 'managed-by:gateway-plumbing run',
-      oldKeyId: null,
-      newKeyId: journalled,
-      lifetimeDays: 180,
-      newCreatedAt: now,
-      secretName: null,
-      secretVersion: null,
-      secretId: null,
-      createdAt: now,
-      updatedAt: now,
-      error: null,
-      removedAt: null,
-      note: null,
-    });
+    await tableRotationJournal(tableClient('rotationjournal')).put(
+      completedRotation({ appId, oldKeyId: null, newKeyId: journalled }),
+    );
     const entry = (n: number, extra: Partial<Parameters<typeof credentialChangeLine>[0]> = {}) =>
       credentialChangeLine({
         tenantId,

@@ -78,6 +78,41 @@ describe('Entra audit-log entries', () => {
     expect(entraAuditEntry({ ...line, properties: failed })?.record.severity).toBe('warning');
   });
 
+  it("takes the appId from additionalDetails, else a modified AppId, else the target's object id", () => {
+    const line = JSON.parse(credentialChangeLine({ ...base, added: [added] }));
+    const [target] = line.properties.targetResources;
+    // "Add service principal credentials" as exported: the target is the service principal (object
+    // id), and the appId is only in additionalDetails.
+    const servicePrincipal = {
+      ...line.properties,
+      activityDisplayName: 'Add service principal credentials',
+      targetResources: [
+        {
+          ...target,
+          id: 'sp-object-1',
+          type: 'ServicePrincipal',
+          modifiedProperties: target.modifiedProperties.filter(
+            (p: { displayName: string }) => p.displayName !== 'AppId',
+          ),
+        },
+      ],
+      additionalDetails: [
+        { key: 'User-Agent', value: 'x' },
+        { key: 'AppId', value: base.appId },
+        { key: 'AppOwnerOrganizationId', value: tenantId },
+      ],
+    };
+    const fromDetails = entraAuditEntry({ ...line, properties: servicePrincipal })?.record;
+    expect(fromDetails).toMatchObject({
+      appId: base.appId,
+      kind: 'CredentialChange',
+      details: { targetId: 'sp-object-1' },
+    });
+    expect(entraAuditEntry(line)?.record.appId).toBe(base.appId);
+    const neither = { ...servicePrincipal, additionalDetails: [] };
+    expect(entraAuditEntry({ ...line, properties: neither })?.record.appId).toBe('sp-object-1');
+  });
+
   it('refuses a line that is no audit entry', () => {
     expect(() => entraAuditEntry([1, 2])).toThrow(AuditEventError);
     const line = JSON.parse(credentialChangeLine(base));

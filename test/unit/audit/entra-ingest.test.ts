@@ -3,6 +3,7 @@ import { auditLogBlobName, credentialChangeLine } from '../../../local/entra-aud
 import { MemoryAuditLogBlobs } from '../../../shared/audit/entra-blobs.js';
 import {
   EntraLogIngester,
+  type OutOfBandChange,
   PublishingOutOfBandNotifier,
   TrailOutOfBandNotifier,
 } from '../../../shared/audit/entra-ingest.js';
@@ -25,23 +26,29 @@ function setup(journalKeys: string[] = [], maxReadBytes?: number) {
   const blobs = new MemoryAuditLogBlobs();
   const state = new MemoryAuditState();
   const notices: string[] = [];
+  const notifications: number[] = [];
   const recording = new TrailOutOfBandNotifier(trail);
+  const journal = new MemoryRotationJournal(new Set(journalKeys));
+  const notifier = {
+    fail: false,
+    async notify(changes: OutOfBandChange[]) {
+      if (notifier.fail) throw new Error('topic unavailable');
+      notifications.push(changes.length);
+      notices.push(...changes.map((change) => change.keyId));
+      await recording.notify(changes);
+    },
+  };
   const ingester = new EntraLogIngester({
     trail,
     blobs,
     state,
-    journal: new MemoryRotationJournal(new Set(journalKeys)),
-    notifier: {
-      async notify(change) {
-        notices.push(change.keyId);
-        await recording.notify(change);
-      },
-    },
+    journal,
+    notifier,
     clock: () => now,
     lookbackHours: 72,
     ...(maxReadBytes ? { maxReadBytes } : {}),
   });
-  return { store, quarantine, blobs, state, ingester, notices };
+  return { store, quarantine, blobs, state, ingester, notices, notifications, journal, notifier };
 }
 
 const change = (n: number, extra: Partial<Parameters<typeof credentialChangeLine>[0]> = {}) =>
@@ -153,6 +160,50 @@ describe('Entra audit-log ingestion', () => {
     expect(notices[0]).toMatchObject({ source: 'product', subject: `app-1/${key(1)}`, outOfBand: true });
   });
 
+  it("reads the journal once per chunk and announces a chunk's out-of-band changes in one notification", async () => {
+    const { store, blobs, ingester, notices, notifications, journal } = setup([key(3)], 8 * 1024);
+    const name = auditLogBlobName(tenantId, now);
+    // Each line adds one key and removes another, both unknown but key(3); the same line twice.
+    const lines = Array.from({ length: 30 }, (_, i) =>
+      change(i, { removed: [key(100 + i)], ...(i === 3 ? { added: [key(3)] } : {}) }),
+    );
+    blobs.append(name, [...lines, lines[0]].map((line) => `${line}\r\n`).join(''));
+    let chunks = 0;
+    const read = blobs.read.bind(blobs);
+    blobs.read = (...args) => {
+      chunks += 1;
+      return read(...args);
+    };
+    await ingester.ingestBlob(name);
+    expect(chunks).toBeGreaterThan(2);
+    expect(journal.reads).toBe(chunks);
+    // At most one notification per chunk, each carrying all of its chunk's new notices.
+    expect(notifications.length).toBeLessThanOrEqual(chunks);
+    expect(Math.min(...notifications)).toBeGreaterThan(1);
+    expect(entraRecords(store)).toHaveLength(30);
+    expect(new Set(notices).size).toBe(notices.length);
+    expect(notices).toHaveLength(29 * 2 + 1);
+    expect(notices).not.toContain(key(3));
+    expect(store.records().filter((r) => r.kind === 'OutOfBandChange')).toHaveLength(59);
+  });
+
+  it('announces again after a failed notification, and only once when it went out', async () => {
+    const { blobs, ingester, notices, notifier, state } = setup();
+    const name = auditLogBlobName(tenantId, now);
+    blobs.append(name, `${change(1)}\r\n`);
+    notifier.fail = true;
+    await expect(ingester.ingestBlob(name)).rejects.toThrow(/topic unavailable/);
+    expect(state.offsets.get(name)).toBeUndefined();
+    notifier.fail = false;
+    await ingester.ingestBlob(name);
+    expect(notices).toEqual([key(1)]);
+    // Another hour's file removes that key again, by hand: its notice went out already.
+    const later = auditLogBlobName(tenantId, new Date(now.getTime() - 3_600_000));
+    blobs.append(later, `${change(9, { id: 'Directory_removal', added: [], removed: [key(1)] })}\r\n`);
+    await ingester.ingestRecent();
+    expect(notices).toEqual([key(1)]);
+  });
+
   it('quarantines a line that is not JSON and goes on', async () => {
     const { store, quarantine, blobs, ingester } = setup();
     const name = auditLogBlobName(tenantId, now);
@@ -168,13 +219,13 @@ describe('Entra audit-log ingestion', () => {
     const { blobs, ingester, state, store } = setup();
     const name = auditLogBlobName(tenantId, now);
     blobs.append(name, `${change(1)}\r\n`);
-    const original = store.record.bind(store);
-    store.record = async () => {
+    const original = store.recordMany.bind(store);
+    store.recordMany = async () => {
       throw Object.assign(new Error('ECONNREFUSED'), { code: 'ECONNREFUSED' });
     };
     await expect(ingester.ingestBlob(name)).rejects.toThrow(/ECONNREFUSED/);
     expect(state.offsets.get(name)).toBeUndefined();
-    store.record = original;
+    store.recordMany = original;
     await ingester.ingestBlob(name);
     expect(entraRecords(store)).toHaveLength(1);
   });

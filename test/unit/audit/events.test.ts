@@ -3,7 +3,7 @@ import { MemoryAuditLogBlobs } from '../../../shared/audit/entra-blobs.js';
 import { handleAuditEvent } from '../../../shared/audit/events.js';
 import { MemoryRotationJournal } from '../../../shared/audit/journal.js';
 import { MAX_PAYLOAD_BYTES, MemoryQuarantineStore } from '../../../shared/audit/quarantine.js';
-import { createAuditRuntime } from '../../../shared/audit/runtime.js';
+import { auditIngestSchedule, createAuditRuntime } from '../../../shared/audit/runtime.js';
 import { MemoryAuditState } from '../../../shared/audit/state.js';
 import { MemoryAuditStore } from '../../../shared/audit/store.js';
 import { MemoryCertificateGenerations } from '../../../shared/platform/certificate-generations.js';
@@ -134,5 +134,10 @@ describe('createAuditRuntime', () => {
   it('defaults retention to 400 days', () => {
     expect(runtime().runtime.retentionDays).toBe(400);
     expect(runtime({ Audit__RetentionDays: '30' }).runtime.retentionDays).toBe(30);
+  });
+
+  it('schedules the audit-log ingestion every 5 minutes unless Audit__EntraLogIngestSchedule says otherwise', () => {
+    expect(auditIngestSchedule({})).toBe('0 */5 * * * *');
+    expect(auditIngestSchedule({ Audit__EntraLogIngestSchedule: ' 0 */15 * * * * ' })).toBe('0 */15 * * * *');
   });
 });
