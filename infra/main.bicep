@@ -50,8 +50,11 @@ param deployEventSubscriptions bool = false
 @description('Also subscribe the audit function to BlobCreated events of the Entra audit-log container (insights-logs-auditlogs).')
 param enableAuditExportSubscription bool = false
 
-@description('Grant the identity Microsoft Graph Application.ReadWrite.OwnedBy with the Graph Bicep extension (deployer needs directory rights); applied in phase two.')
+@description('Grant the identity its Microsoft Graph application permissions (Application.ReadWrite.OwnedBy, and the two below) with the Graph Bicep extension (deployer needs directory rights); applied in phase two.')
 param grantGraphPermission bool = false
+
+@description('With grantGraphPermission: also AuditLog.Read.All, for last use from the sign-in activity report (inventory, rotation).')
+param grantGraphAuditLogRead bool = true
 
 @description('Key Vault purge protection; cannot be turned off once on. Off by default for dev environments only.')
 param keyVaultPurgeProtection bool = environmentType != 'dev'
@@ -74,6 +77,9 @@ param tokenCertificateName string = ''
 
 @description('Further app settings, name to value, kept across re-provisioning (the settings resource replaces the whole set).')
 param additionalAppSettings object = {}
+
+@description('With grantGraphPermission: also Application.Read.All, to watch apps other service principals own; on by default exactly when additionalAppSettings names them (Inventory__OwnerServicePrincipalIds).')
+param grantGraphApplicationRead bool = contains(additionalAppSettings, 'Inventory__OwnerServicePrincipalIds')
 
 // Node 20 reached end of life on 2026-04-30; package.json's @types/node follows this major.
 @allowed([
@@ -299,6 +305,8 @@ module graphPermission './modules/graph-permission.bicep' = if (grantGraphPermis
   name: 'graph-permission'
   params: {
     principalId: identity.outputs.principalId
+    grantAuditLogRead: grantGraphAuditLogRead
+    grantApplicationRead: grantGraphApplicationRead
   }
 }
 

@@ -11,8 +11,11 @@ import { appFromGraph } from './watched.js';
 export interface GraphDirectory {
   /** Object id of the product's own service principal (the `oid` of its Graph token). */
   ownServicePrincipalId(): Promise<string>;
-  /** Apps owned by a service principal; `own` says which permission a 403 lacks. */
-  ownedApps(servicePrincipalId: string, own: boolean): Promise<WatchedApp[]>;
+  /**
+   * Apps owned by a service principal, streamed: the next page is requested only when the
+   * consumer has taken every app of the current one. `own` says which permission a 403 lacks.
+   */
+  ownedApps(servicePrincipalId: string, own: boolean): AsyncIterable<WatchedApp>;
   /** One app by client id or object id; null when Graph answers 404. */
   appByAppId(appId: string): Promise<WatchedApp | null>;
   appByObjectId(objectId: string): Promise<WatchedApp | null>;
@@ -75,21 +78,33 @@ export class GraphClientDirectory implements GraphDirectory {
     return request;
   }
 
-  /** Every item of a collection, following `@odata.nextLink` verbatim (PageIterator). */
+  /**
+   * A page iterator (`@odata.nextLink` followed verbatim) whose every page request gets its own
+   * deadline: the options are read once per page, so the getter makes a fresh signal each time
+   * and a hung page fails that page, not a listing that lasts as long as the run.
+   */
+  private pages(first: PageCollection, callback: (item: Record<string, unknown>) => boolean): PageIterator {
+    const timeoutMs = this.options.requestTimeoutMs;
+    return new PageIterator(this.client, first, callback, {
+      middlewareOptions: this.retry(),
+      options: {
+        get signal() {
+          return AbortSignal.timeout(timeoutMs);
+        },
+      },
+    });
+  }
+
+  /** Every item of a collection; a single page (the usual owners answer) builds no iterator. */
   private async collect(first: PageCollection, each: (item: Record<string, unknown>) => void): Promise<void> {
-    await new PageIterator(
-      this.client,
-      first,
-      (item: Record<string, unknown>) => {
-        each(item);
-        return true;
-      },
-      {
-        middlewareOptions: this.retry(),
-        // One deadline for the pages after the first: a hung page must not hang the run.
-        options: { signal: AbortSignal.timeout(this.options.requestTimeoutMs * 10) },
-      },
-    ).iterate();
+    if (first['@odata.nextLink'] === undefined) {
+      for (const item of first.value) each(item);
+      return;
+    }
+    await this.pages(first, (item) => {
+      each(item);
+      return true;
+    }).iterate();
   }
 
   async ownServicePrincipalId(): Promise<string> {
@@ -103,31 +118,50 @@ export class GraphClientDirectory implements GraphDirectory {
     return oid;
   }
 
-  async ownedApps(servicePrincipalId: string, own: boolean): Promise<WatchedApp[]> {
-    const apps: WatchedApp[] = [];
+  async *ownedApps(servicePrincipalId: string, own: boolean): AsyncGenerator<WatchedApp> {
     const what = `list the apps owned by service principal ${servicePrincipalId}`;
-    try {
-      const first = (await this.get(
-        `/servicePrincipals/${encodeURIComponent(servicePrincipalId)}/ownedObjects/microsoft.graph.application`,
-        APP_SELECT,
-      )
-        .top(this.options.pageSize)
-        .get()) as PageCollection;
-      await this.collect(first, (item) => apps.push(appFromGraph(item, [servicePrincipalId])));
-      return apps;
-    } catch (error) {
-      if (statusOf(error) === 403)
-        throw permissionMissing(
-          own ? 'Application.ReadWrite.OwnedBy (or Application.Read.All)' : 'Application.Read.All',
-          what,
-        );
-      if (statusOf(error) === 404)
-        throw new InventoryError(
-          'graph_unavailable',
-          `Service principal ${servicePrincipalId} does not exist (Inventory__OwnerServicePrincipalIds).`,
-        );
-      throw unavailable(what, error);
+    // The iterator pauses after each app (its callback answers false) and resumes when the
+    // consumer asks for the next: one page of Graph's answer is held at a time, never the listing.
+    let taken: Record<string, unknown> | undefined;
+    const take = (item: Record<string, unknown>) => {
+      taken = item;
+      return false;
+    };
+    let iterator: PageIterator | undefined;
+    for (;;) {
+      taken = undefined;
+      try {
+        if (iterator) await iterator.resume();
+        else {
+          const first = (await this.get(
+            `/servicePrincipals/${encodeURIComponent(servicePrincipalId)}/ownedObjects/microsoft.graph.application`,
+            APP_SELECT,
+          )
+            .top(this.options.pageSize)
+            .get()) as PageCollection;
+          iterator = this.pages(first, take);
+          await iterator.iterate();
+        }
+      } catch (error) {
+        throw this.listingError(error, servicePrincipalId, own, what);
+      }
+      if (taken === undefined) return;
+      yield appFromGraph(taken, [servicePrincipalId]);
     }
+  }
+
+  private listingError(error: unknown, servicePrincipalId: string, own: boolean, what: string): Error {
+    if (statusOf(error) === 403)
+      return permissionMissing(
+        own ? 'Application.ReadWrite.OwnedBy (or Application.Read.All)' : 'Application.Read.All',
+        what,
+      );
+    if (statusOf(error) === 404)
+      return new InventoryError(
+        'graph_unavailable',
+        `Service principal ${servicePrincipalId} does not exist (Inventory__OwnerServicePrincipalIds).`,
+      );
+    return unavailable(what, error);
   }
 
   private async app(path: string, label: string): Promise<WatchedApp | null> {

@@ -41,7 +41,7 @@ export interface CredentialRow extends AppCredential {
   stale: boolean;
   lastSuccessAt: string;
   /** Thresholds (days) already announced with a CredentialExpiring event. */
-  notified: number[];
+  notified: readonly number[];
 }
 
 export const DAY_MS = 24 * 3600 * 1000;

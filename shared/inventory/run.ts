@@ -12,15 +12,17 @@ import {
   STATUSES,
   thresholdToAnnounce,
 } from './status.js';
-import type { CredentialStore } from './store.js';
+import type { CredentialNote, CredentialStore } from './store.js';
 import type { ValidatorUsage } from './validator-usage.js';
-import { uniqueIds, WatchedApps } from './watched.js';
+import { sameId, uniqueIds, WatchedApps } from './watched.js';
 
 /**
- * One inventory run: find the watched apps, fetch each (bounded concurrency; the Graph client
- * retries 429/503 with Retry-After or back-off), write each app's credentials as soon as it is
- * done, announce crossed thresholds once, and summarise. Apps that fail keep their previous rows,
- * marked stale; apps Graph no longer has (404) are marked deleted.
+ * One inventory run: stream the watched apps from Graph's listings into bounded-concurrency
+ * workers (the Graph client retries 429/503 with Retry-After or back-off), write each app's
+ * credentials as soon as it is done, announce crossed thresholds once, and summarise. Apps that
+ * fail keep their previous rows, marked stale; apps Graph no longer has (404) are marked deleted.
+ * A run holds one listing page, the apps in flight and a compact note of the last snapshot, never
+ * the whole listing or the whole table (the 256 MB goal of `npm run bench`).
  */
 export interface InventoryConfig {
   includeOwnApps: boolean;
@@ -63,23 +65,45 @@ const consecutiveFailureLimit = (concurrency: number) => Math.max(4, concurrency
 const PROGRESS_INTERVAL_MS = 10_000;
 export const EVENT_TYPE = 'CredentialExpiring';
 export const EVENT_SOURCE = '/entra-gateway-token-plumbing/inventory';
+const NONE: readonly number[] = Object.freeze([]);
 
-/** Runs `work` over `items` with at most `limit` at a time; `stop()` true ends it early. */
+/** Runs `work` over `items` with at most `limit` at a time, pulling the next only when a worker is free. */
 async function eachLimited<T>(
-  items: T[],
+  items: Iterable<T> | AsyncIterable<T>,
   limit: number,
   work: (item: T) => Promise<void>,
-  stop: () => boolean,
-) {
-  let next = 0;
+  stop: () => boolean = () => false,
+): Promise<void> {
+  const iterator = Symbol.asyncIterator in items ? items[Symbol.asyncIterator]() : items[Symbol.iterator]();
   const worker = async () => {
-    while (next < items.length && !stop()) {
-      const item = items[next++] as T;
-      await work(item);
+    while (!stop()) {
+      const next = await iterator.next();
+      if (next.done) return;
+      await work(next.value);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  try {
+    await Promise.all(Array.from({ length: limit }, worker));
+  } finally {
+    // Stopped early: closes the listing, so no further page is requested.
+    await iterator.return?.();
+  }
 }
+
+/** What a run keeps of an app in the last snapshot: enough to diff and to name it. */
+interface PreviousApp {
+  appId: string;
+  /** Every row of it is marked deleted. */
+  deleted: boolean;
+  keys: Array<Pick<CredentialNote, 'keyId' | 'notified'>>;
+}
+
+/** An `Inventory__AppIds` entry, looked up by a worker once the listings are done. */
+interface AppIdLookup {
+  lookup: string;
+}
+
+type LastUse = { source: LastUseSource | null; byKeyId?: Map<string, string> };
 
 export class InventoryRun {
   private readonly errors = new Set<string>();
@@ -95,9 +119,12 @@ export class InventoryRun {
   private stale = 0;
   private throttled = 0;
   private readonly startedAt: number;
-  private previous = new Map<string, CredentialRow[]>();
-  /** Client ids of the apps written this run. */
-  private readonly touched = new Set<string>();
+  /** The last snapshot by app object id (lower case); each app leaves it once this run settled it. */
+  private readonly previous = new Map<string, PreviousApp>();
+  private readonly watched = new WatchedApps();
+  /** False when a listing failed: apps it did not return are then not judged. */
+  private complete = true;
+  private listingDone = false;
 
   constructor(
     private readonly config: InventoryConfig,
@@ -115,20 +142,16 @@ export class InventoryRun {
   }
 
   async run(): Promise<RunSummary> {
-    const { graph, store } = this.ports;
+    const { graph } = this.ports;
     graph.takeThrottledCount();
-    for (const row of await store.readAll()) {
-      const key = row.appObjectId.toLowerCase();
-      this.previous.set(key, [...(this.previous.get(key) ?? []), row]);
-    }
-    const { apps, complete } = await this.discover();
+    await this.readPrevious();
     const lastUse = await this.lastUse();
-    this.log.info('Inventory started', { apps: apps.size, source: lastUse.source });
-    await this.fetchAll(apps.all(), lastUse);
-    await this.settleUnlisted(apps, complete);
+    this.log.info('Inventory started', { previousApps: this.previous.size, source: lastUse.source });
+    const abandoned = await this.fetchAll(lastUse);
+    await this.settleUnlisted(abandoned);
     this.throttled += graph.takeThrottledCount();
     const summary: RunSummary = {
-      apps: apps.size,
+      apps: this.watched.size,
       credentials: this.credentials,
       byStatus: this.byStatus,
       failedApps: this.failed,
@@ -152,50 +175,51 @@ export class InventoryRun {
     return summary;
   }
 
-  /** The watched apps; `complete` is false when a listing failed (unlisted apps are then not judged). */
-  private async discover(): Promise<{ apps: WatchedApps; complete: boolean }> {
+  /** The last snapshot as notes (app, key, announced thresholds, deleted), not whole rows. */
+  private async readPrevious(): Promise<void> {
+    for await (const note of this.ports.store.notes()) {
+      const key = note.appObjectId.toLowerCase();
+      let app = this.previous.get(key);
+      if (!app) {
+        app = { appId: note.appId, deleted: true, keys: [] };
+        this.previous.set(key, app);
+      }
+      app.deleted &&= note.deleted;
+      app.keys.push({ keyId: note.keyId, notified: note.notified.length > 0 ? note.notified : NONE });
+    }
+  }
+
+  /**
+   * The watched apps, de-duplicated as they are listed: the own service principal's, the other
+   * owners', then the `Inventory__AppIds` not listed (looked up by the workers).
+   */
+  private async *watchedApps(): AsyncGenerator<WatchedApp | AppIdLookup> {
     const { graph } = this.ports;
-    const apps = new WatchedApps();
-    let complete = true;
     const owners: Array<{ id: string; own: boolean }> = [];
     if (this.config.includeOwnApps) {
       try {
         owners.push({ id: await graph.ownServicePrincipalId(), own: true });
       } catch (error) {
-        complete = false;
+        this.complete = false;
         this.error(error);
       }
     }
     for (const id of uniqueIds(this.config.ownerServicePrincipalIds))
-      if (!owners.some((o) => o.id.toLowerCase() === id.toLowerCase())) owners.push({ id, own: false });
+      if (!owners.some((o) => sameId(o.id, id))) owners.push({ id, own: false });
     for (const owner of owners) {
       try {
-        for (const app of await graph.ownedApps(owner.id, owner.own)) apps.add(app);
+        for await (const app of graph.ownedApps(owner.id, owner.own)) if (this.watched.add(app)) yield app;
       } catch (error) {
-        complete = false;
+        this.complete = false;
         this.error(error);
       }
     }
-    const explicit = uniqueIds(this.config.appIds).filter((appId) => !apps.hasAppId(appId));
-    await eachLimited(
-      explicit,
-      this.config.concurrency,
-      async (appId) => {
-        try {
-          const app = await graph.appByAppId(appId);
-          if (app) apps.add(app);
-          else this.log.warn('Inventory__AppIds names an app Graph does not have', { appId });
-        } catch (error) {
-          complete = false;
-          this.error(error);
-        }
-      },
-      () => false,
-    );
-    return { apps, complete };
+    for (const appId of uniqueIds(this.config.appIds))
+      if (!this.watched.hasAppId(appId)) yield { lookup: appId };
+    this.listingDone = true;
   }
 
-  private async lastUse(): Promise<{ source: LastUseSource | null; byKeyId?: Map<string, string> }> {
+  private async lastUse(): Promise<LastUse> {
     if (this.config.signInActivity) {
       try {
         return { source: 'signInActivity', byKeyId: await this.ports.graph.signInActivity() };
@@ -208,10 +232,21 @@ export class InventoryRun {
     return { source: this.ports.usage ? 'validatorUsage' : null };
   }
 
-  private async fetchAll(
-    apps: WatchedApp[],
-    lastUse: { source: LastUseSource | null; byKeyId?: Map<string, string> },
-  ): Promise<void> {
+  /** An `Inventory__AppIds` entry's app, or undefined (not found, already watched, or failed). */
+  private async lookUp({ lookup }: AppIdLookup): Promise<WatchedApp | undefined> {
+    try {
+      const app = await this.ports.graph.appByAppId(lookup);
+      if (!app) this.log.warn('Inventory__AppIds names an app Graph does not have', { appId: lookup });
+      else if (this.watched.add(app)) return app;
+    } catch (error) {
+      this.complete = false;
+      this.error(error);
+    }
+    return undefined;
+  }
+
+  /** Fetches every watched app; true when Graph looked down and the run stopped early. */
+  private async fetchAll(lastUse: LastUse): Promise<boolean> {
     const { graph } = this.ports;
     let done = 0;
     let failuresInARow = 0;
@@ -219,18 +254,20 @@ export class InventoryRun {
     let abandoned = false;
     const limit = consecutiveFailureLimit(this.config.concurrency);
     await eachLimited(
-      apps,
+      this.watchedApps(),
       this.config.concurrency,
-      async (app) => {
+      async (item) => {
+        const app = 'lookup' in item ? await this.lookUp(item) : item;
+        if (!app) return;
         try {
           const owners = await graph.owners(app.objectId);
-          if (owners === null) await this.markDeleted(app.objectId, app);
+          if (owners === null) await this.markDeleted(app.objectId, app.appId);
           else {
             const usage =
               lastUse.source === 'validatorUsage'
                 ? ((await this.ports.usage?.lastUse(app.appId)) ?? null)
                 : null;
-            await this.writeApp({ ...app, owners }, lastUse, usage);
+            await this.writeApp(app, owners, lastUse, usage);
           }
           failuresInARow = 0;
         } catch (error) {
@@ -239,11 +276,17 @@ export class InventoryRun {
           this.failed.push(app.appId);
           await this.markStale(app.objectId);
         }
+        this.previous.delete(app.objectId.toLowerCase());
         done += 1;
         const now = this.ports.clock();
         if (done % this.config.progressEvery === 0 || now - lastProgress >= PROGRESS_INTERVAL_MS) {
           lastProgress = now;
-          this.log.info('Inventory progress', { done, total: apps.length, failed: this.failed.length });
+          this.log.info('Inventory progress', {
+            done,
+            listed: this.watched.size,
+            listingComplete: this.listingDone,
+            failed: this.failed.length,
+          });
         }
       },
       () => {
@@ -259,51 +302,39 @@ export class InventoryRun {
         return abandoned;
       },
     );
-    if (abandoned) {
-      const finished = new Set([...this.failed, ...this.touched, ...this.deleted]);
-      for (const app of apps) {
-        if (finished.has(app.appId)) continue;
-        this.failed.push(app.appId);
-        await this.markStale(app.objectId).catch((error: unknown) => this.error(error));
-      }
-    }
+    return abandoned;
   }
 
-  private async writeApp(
-    app: WatchedApp,
-    lastUse: { source: LastUseSource | null; byKeyId?: Map<string, string> },
-    usage: string | null,
-  ): Promise<void> {
+  private async writeApp(app: WatchedApp, owners: string[], lastUse: LastUse, usage: string | null) {
     const now = this.ports.clock();
-    const previous = new Map(
-      (this.previous.get(app.objectId.toLowerCase()) ?? []).map((row) => [row.keyId.toLowerCase(), row]),
-    );
+    const previous = this.previous.get(app.objectId.toLowerCase())?.keys ?? [];
+    const lastSuccessAt = new Date(now).toISOString();
     const announcements: Array<{ row: CredentialRow; threshold: number; crossed: number[] }> = [];
     const rows = app.credentials.map((credential): CredentialRow => {
-      const before = previous.get(credential.keyId.toLowerCase());
-      const status = credentialStatus(credential, this.config.thresholds, now);
       const signIn = lastUse.byKeyId?.get(credential.keyId.toLowerCase());
+      const lastUsedAt = lastUse.source === 'signInActivity' ? (signIn ?? null) : usage;
+      const status = credentialStatus(credential, this.config.thresholds, now);
+      // Every field written out: an object spread of the credential measured at kilobytes a row.
       const row: CredentialRow = {
-        ...credential,
+        type: credential.type,
+        keyId: credential.keyId,
+        displayName: credential.displayName,
+        hint: credential.hint,
+        thumbprint: credential.thumbprint,
+        startDateTime: credential.startDateTime,
+        endDateTime: credential.endDateTime,
         appObjectId: app.objectId,
         appId: app.appId,
         appDisplayName: app.displayName,
-        owners: app.owners,
-        lastUsedAt: lastUse.source === 'signInActivity' ? (signIn ?? null) : usage,
-        lastUsedSource:
-          lastUse.source === 'signInActivity'
-            ? signIn
-              ? 'signInActivity'
-              : null
-            : usage
-              ? 'validatorUsage'
-              : null,
+        owners,
+        lastUsedAt,
+        lastUsedSource: lastUsedAt === null ? null : (lastUse.source as LastUseSource),
         status,
         managed: (credential.displayName ?? '').startsWith(this.config.managedPrefix),
         deleted: false,
         stale: false,
-        lastSuccessAt: new Date(now).toISOString(),
-        notified: before?.notified ?? [],
+        lastSuccessAt,
+        notified: previous.find((key) => sameId(key.keyId, credential.keyId))?.notified ?? NONE,
       };
       const announce = this.ports.events
         ? thresholdToAnnounce(credential, this.config.thresholds, row.notified, now)
@@ -314,13 +345,11 @@ export class InventoryRun {
       return row;
     });
     await this.announce(announcements, now);
-    const kept = new Set(rows.map((row) => row.keyId.toLowerCase()));
-    const removed = [...previous.values()]
-      .filter((row) => !kept.has(row.keyId.toLowerCase()))
-      .map((row) => row.keyId);
+    const removed = previous
+      .filter((key) => !rows.some((row) => sameId(row.keyId, key.keyId)))
+      .map((key) => key.keyId);
     await this.ports.store.writeApp(app.objectId, rows, removed);
     this.credentials += rows.length;
-    this.touched.add(app.appId);
   }
 
   /** One CredentialExpiring event per newly crossed threshold; remembered only once published. */
@@ -363,65 +392,61 @@ export class InventoryRun {
     }
   }
 
+  /** An app not fetched this run keeps its previous rows, marked stale. */
   private async markStale(objectId: string): Promise<void> {
-    const rows = this.previous.get(objectId.toLowerCase()) ?? [];
+    if (!this.previous.has(objectId.toLowerCase())) return;
+    const rows = await this.ports.store.readApp(objectId);
     if (rows.length === 0) return;
     this.stale += 1;
-    await this.ports.store.writeApp(
-      objectId,
-      rows.map((row) => ({ ...row, stale: true })),
-      [],
-    );
+    for (const row of rows) row.stale = true;
+    await this.ports.store.writeApp(objectId, rows, []);
   }
 
-  private async markDeleted(objectId: string, app?: WatchedApp): Promise<void> {
-    const rows = this.previous.get(objectId.toLowerCase()) ?? [];
-    this.deleted.push(app?.appId ?? rows[0]?.appId ?? objectId);
+  private async markDeleted(objectId: string, appId?: string): Promise<void> {
+    const previous = this.previous.get(objectId.toLowerCase());
+    this.deleted.push(appId ?? previous?.appId ?? objectId);
     this.log.warn('Inventory app no longer exists in Entra ID; its credentials are marked deleted', {
-      appId: app?.appId ?? rows[0]?.appId,
+      appId: appId ?? previous?.appId,
       objectId,
     });
-    if (rows.length > 0)
-      await this.ports.store.writeApp(
-        objectId,
-        rows.map((row) => ({ ...row, deleted: true, stale: false })),
-        [],
-      );
+    if (!previous) return;
+    const rows = await this.ports.store.readApp(objectId);
+    for (const row of rows) {
+      row.deleted = true;
+      row.stale = false;
+    }
+    if (rows.length > 0) await this.ports.store.writeApp(objectId, rows, []);
   }
 
   /**
-   * Apps of the previous snapshot that no listing returned: gone from Graph (404, marked
+   * Apps of the previous snapshot this run did not settle: gone from Graph (404, marked
    * deleted), or no longer watched (rows removed). When a listing failed they are not judged;
-   * they stay as they were, marked stale.
+   * they stay as they were, marked stale; when the run stopped early they also count as failed.
    */
-  private async settleUnlisted(apps: WatchedApps, complete: boolean): Promise<void> {
-    const unlisted = [...this.previous.entries()].filter(([objectId]) => !apps.hasObjectId(objectId));
-    await eachLimited(
-      unlisted,
-      this.config.concurrency,
-      async ([objectId, rows]) => {
-        if (rows.every((row) => row.deleted)) return;
-        try {
-          if (!complete) {
-            await this.markStale(objectId);
-            return;
-          }
-          const app = await this.ports.graph.appByObjectId(objectId);
-          if (app === null) await this.markDeleted(objectId);
-          else {
-            this.log.info('Inventory app no longer watched; its rows are removed', { appId: app.appId });
-            await this.ports.store.writeApp(
-              objectId,
-              [],
-              rows.map((row) => row.keyId),
-            );
-          }
-        } catch (error) {
-          this.error(error);
-          await this.markStale(objectId).catch(() => undefined);
+  private async settleUnlisted(abandoned: boolean): Promise<void> {
+    const judge = this.complete && !abandoned;
+    await eachLimited(this.previous.entries(), this.config.concurrency, async ([objectId, previous]) => {
+      if (previous.deleted) return;
+      try {
+        if (!judge) {
+          if (abandoned) this.failed.push(previous.appId);
+          await this.markStale(objectId);
+          return;
         }
-      },
-      () => false,
-    );
+        const app = await this.ports.graph.appByObjectId(objectId);
+        if (app === null) await this.markDeleted(objectId);
+        else {
+          this.log.info('Inventory app no longer watched; its rows are removed', { appId: app.appId });
+          await this.ports.store.writeApp(
+            objectId,
+            [],
+            previous.keys.map((key) => key.keyId),
+          );
+        }
+      } catch (error) {
+        this.error(error);
+        await this.markStale(objectId).catch(() => undefined);
+      }
+    });
   }
 }

@@ -8,6 +8,7 @@ import { tableRotationJournal } from '../rotation/journal.js';
 import { rotationStatesFrom } from '../rotation/status.js';
 import { tableUsageStore } from '../validation/usage.js';
 import { GraphClientDirectory, type GraphDirectory } from './graph-directory.js';
+import { reusedToken } from './reused-token.js';
 import type { RotationStates } from './rotation-states.js';
 import type { InventoryConfig } from './run.js';
 import { InventoryService } from './service.js';
@@ -65,7 +66,7 @@ export function createInventoryRuntime(env: Env, deps: InventoryDeps = {}): Inve
     const warnings: string[] = [];
     let graph = deps.graph;
     if (!graph) {
-      const credential = azureCredential(env);
+      const credential = reusedToken(azureCredential(env));
       const client = createGraphClient({ baseUrl, audience, credential });
       graph = new GraphClientDirectory(client, credential, graphScope(audience), graphOptions);
     }

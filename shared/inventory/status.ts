@@ -28,10 +28,15 @@ export function endTime(endDateTime: string | null | undefined): number | undefi
   return Number.isFinite(ms) ? ms : undefined;
 }
 
-/** Whole days left, rounded down (29.99 days is 29; a second past the end is -1); null when unknown. */
+/**
+ * Whole days left until the end, truncated toward zero as people read it: 29.99 days left is 29,
+ * a second past the end is 0 (and `expired`), 5.5 days past it is -5 ("expired 5 days ago").
+ * Null when unknown.
+ */
 export function daysLeft(endDateTime: string | null | undefined, now: number): number | null {
   const end = endTime(endDateTime);
-  return end === undefined ? null : Math.floor((end - now) / DAY_MS);
+  // `+ 0` turns the -0 of a few seconds past the end into 0.
+  return end === undefined ? null : Math.trunc((end - now) / DAY_MS) + 0;
 }
 
 /** Thresholds as given in Inventory__NoticeDays: positive whole days, largest first, no repeats. */
@@ -45,6 +50,14 @@ export function parseThresholds(values: string[]): { thresholds: number[]; probl
   return { thresholds: [...new Set(numbers)].sort((a, b) => b - a), problems: [] };
 }
 
+/** The thresholds largest first; already so (parseThresholds sorts them), they are not copied. */
+function largestFirst(thresholds: readonly number[]): readonly number[] {
+  for (let i = 1; i < thresholds.length; i++)
+    if ((thresholds[i] as number) > (thresholds[i - 1] as number))
+      return [...thresholds].sort((a, b) => b - a);
+  return thresholds;
+}
+
 export function credentialStatus(
   credential: { endDateTime: string | null },
   thresholds: readonly number[],
@@ -54,7 +67,7 @@ export function credentialStatus(
   if (end === undefined) return 'unknown';
   if (end <= now) return 'expired';
   const left = end - now;
-  const sorted = [...thresholds].sort((a, b) => b - a);
+  const sorted = largestFirst(thresholds);
   const within = (days: number | undefined) => days !== undefined && left <= days * DAY_MS;
   if (within(sorted.at(-1))) return 'critical';
   if (within(sorted[Math.ceil(sorted.length / 2) - 1])) return 'warning';
@@ -76,9 +89,10 @@ export function thresholdToAnnounce(
 ): { threshold: number; crossed: number[] } | undefined {
   const end = endTime(credential.endDateTime);
   if (end === undefined || end <= now) return undefined;
+  // Runs once per credential per run: nothing is allocated unless there is something to announce.
+  if (!thresholds.some((days) => end - now <= days * DAY_MS && !announced.includes(days))) return undefined;
   const crossed = thresholds.filter((days) => end - now <= days * DAY_MS);
   const fresh = crossed.filter((days) => !announced.includes(days));
-  if (fresh.length === 0) return undefined;
   return {
     threshold: Math.min(...fresh),
     crossed: [...new Set([...announced, ...crossed])].sort((a, b) => b - a),

@@ -10,40 +10,39 @@ export function uniqueIds(ids: readonly string[]): string[] {
   return [...seen.values()];
 }
 
+/** GUIDs compare case-insensitively; Graph sends them lower case, which costs no copy. */
+export function sameId(a: string, b: string): boolean {
+  return a === b || a.toLowerCase() === b.toLowerCase();
+}
+
 /**
- * One entry per app, whichever sources listed it (own service principal, another owner, an
- * explicit appId): keyed by object id, owners merged, the first listing's credentials kept (every
- * listing of one app in one run reads the same Graph object).
+ * The apps a run has taken, whichever source listed them (own service principal, another owner,
+ * an explicit appId): by object id and client id only, so a run streams the apps without holding
+ * them. Each app's owners come from Graph when it is fetched, not from the listing.
  */
 export class WatchedApps {
-  readonly #byObjectId = new Map<string, WatchedApp>();
+  readonly #objectIds = new Set<string>();
+  readonly #appIds = new Set<string>();
 
-  add(app: WatchedApp): void {
+  /** True the first time an app is seen. */
+  add(app: Pick<WatchedApp, 'objectId' | 'appId'>): boolean {
     const key = app.objectId.toLowerCase();
-    const existing = this.#byObjectId.get(key);
-    if (!existing) {
-      this.#byObjectId.set(key, { ...app, owners: uniqueIds(app.owners) });
-      return;
-    }
-    existing.owners = uniqueIds([...existing.owners, ...app.owners]);
+    if (this.#objectIds.has(key)) return false;
+    this.#objectIds.add(key);
+    this.#appIds.add(app.appId.toLowerCase());
+    return true;
   }
 
   hasAppId(appId: string): boolean {
-    const wanted = appId.toLowerCase();
-    for (const app of this.#byObjectId.values()) if (app.appId.toLowerCase() === wanted) return true;
-    return false;
+    return this.#appIds.has(appId.toLowerCase());
   }
 
   hasObjectId(objectId: string): boolean {
-    return this.#byObjectId.has(objectId.toLowerCase());
-  }
-
-  all(): WatchedApp[] {
-    return [...this.#byObjectId.values()];
+    return this.#objectIds.has(objectId.toLowerCase());
   }
 
   get size(): number {
-    return this.#byObjectId.size;
+    return this.#objectIds.size;
   }
 }
 

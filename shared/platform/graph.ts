@@ -1,12 +1,22 @@
 import type { TokenCredential } from '@azure/identity';
-import { Client, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
+import {
+  AuthenticationHandler,
+  Client,
+  RedirectHandler,
+  RedirectHandlerOptions,
+  RetryHandler,
+  RetryHandlerOptions,
+  TelemetryHandler,
+} from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
+import { NodeHttpHandler } from './graph-http.js';
 import type { SettingsCatalogue } from './settings-reader.js';
 
 /**
  * The product's Microsoft Graph client: the unmodified `@microsoft/microsoft-graph-client` (v3,
  * with its retry handler for 429/503/504 and Retry-After, and its page iterator), authenticated
- * with the product's identity (`azureCredential(env)`) as the Key Vault clients are.
+ * with the product's identity (`azureCredential(env)`) as the Key Vault clients are. Its default
+ * middleware chain sends through node:https (graph-http.ts) rather than fetch.
  */
 export const graphSettings: SettingsCatalogue = [
   {
@@ -47,8 +57,19 @@ export function graphScope(audience: string): string {
 
 export function createGraphClient({ baseUrl, audience, credential }: GraphConnection): Client {
   const host = new URL(baseUrl).hostname.toLowerCase();
+  const authProvider = new TokenCredentialAuthenticationProvider(credential, {
+    scopes: [graphScope(audience)],
+  });
   return Client.initWithMiddleware({
-    authProvider: new TokenCredentialAuthenticationProvider(credential, { scopes: [graphScope(audience)] }),
+    // The client's default chain (MiddlewareFactory.getDefaultMiddlewareChain in Node), with the
+    // last handler on node:https instead of fetch (graph-http.ts says why).
+    middleware: [
+      new AuthenticationHandler(authProvider),
+      new RetryHandler(new RetryHandlerOptions()),
+      new RedirectHandler(new RedirectHandlerOptions()),
+      new TelemetryHandler(),
+      new NodeHttpHandler(),
+    ],
     baseUrl: baseUrl.replace(/\/+$/, ''),
     // The authentication handler attaches the token only to Graph hosts and these (the stand-in).
     ...(GRAPH_HOSTS.has(host) ? {} : { customHosts: new Set([host]) }),

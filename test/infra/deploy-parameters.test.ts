@@ -21,6 +21,8 @@ const AZD_MAPPED: Record<string, string> = {
   deployEventSubscriptions: 'DEPLOY_EVENT_SUBSCRIPTIONS',
   enableAuditExportSubscription: 'ENABLE_AUDIT_EXPORT_SUBSCRIPTION',
   grantGraphPermission: 'GRANT_GRAPH_PERMISSION',
+  grantGraphAuditLogRead: 'GRANT_GRAPH_AUDIT_LOG_READ',
+  grantGraphApplicationRead: 'GRANT_GRAPH_APPLICATION_READ',
   environmentType: 'ENVIRONMENT_TYPE',
   keyVaultPurgeProtection: 'KEY_VAULT_PURGE_PROTECTION',
   tokenClientId: 'TOKEN_CLIENT_ID',

@@ -58,7 +58,9 @@ describe('inventory metrics (OpenTelemetry, in-memory reader)', () => {
         {
           graph: {
             ownServicePrincipalId: async () => 'own-sp',
-            ownedApps: async () => apps,
+            ownedApps: async function* () {
+              yield* apps;
+            },
             appByAppId: async () => null,
             appByObjectId: async (id) => apps.find((a) => a.objectId === id) ?? null,
             owners: async (id) => apps.find((a) => a.objectId === id)?.owners ?? null,

@@ -36,20 +36,28 @@ function fakeGraph(apps: WatchedApp[]) {
     denied: new Set<string>(),
     signIns: new Map<string, string>(),
     reportDenied: false,
+    /** Apps the listing handed out, and owners calls answered: how far the listing runs ahead. */
+    listed: 0,
+    answered: 0,
+    ahead: 0,
   };
   const graph: GraphDirectory = {
     ownServicePrincipalId: async () => 'own-sp',
-    ownedApps: async (sp) => {
+    ownedApps: async function* (sp) {
       if (state.denied.has(sp))
         throw new InventoryError('graph_permission_missing', `needs Application.Read.All for ${sp}`);
-      return state.apps
-        .filter((a) => a.owners.includes(sp) && !state.gone.has(a.objectId))
-        .map((a) => ({ ...a, owners: [sp] }));
+      for (const a of state.apps)
+        if (a.owners.includes(sp) && !state.gone.has(a.objectId)) {
+          state.listed += 1;
+          yield { ...a, owners: [sp] };
+        }
     },
     appByAppId: async (appId) => state.apps.find((a) => a.appId === appId) ?? null,
     appByObjectId: async (objectId) =>
       state.gone.has(objectId) ? null : (state.apps.find((a) => a.objectId === objectId) ?? null),
     owners: async (objectId) => {
+      state.ahead = Math.max(state.ahead, state.listed - state.answered);
+      state.answered += 1;
       if (state.failing.has(objectId)) throw new InventoryError('graph_unavailable', 'Graph could not (503)');
       if (state.gone.has(objectId)) return null;
       return state.apps.find((a) => a.objectId === objectId)?.owners ?? null;
@@ -196,13 +204,27 @@ describe('InventoryRun', () => {
     expect(t.store.rows.get('obj-1|key-1-0')?.stale).toBe(false);
   });
 
-  it('stops after many apps fail in a row (Graph down) and marks the rest failed', async () => {
+  it('stops after many apps fail in a row (Graph down): no more Graph calls, the rest keep their rows, stale, as failed', async () => {
     const apps = Array.from({ length: 20 }, (_, i) => app(i, [100]));
     const t = setup(apps, { concurrency: 1 });
+    await t.run();
     for (const a of apps) t.state.failing.add(a.objectId);
+    const answeredBefore = t.state.answered;
     const summary = await t.run();
+    // max(4, 2 × concurrency) failures in a row end it; the listing is closed, not drained.
+    expect(t.state.answered - answeredBefore).toBe(4);
     expect(summary.failedApps.sort()).toEqual(apps.map((a) => a.appId).sort());
     expect(summary.errors.some((e) => /in a row/.test(e))).toBe(true);
+    expect([...t.store.rows.values()].every((row) => row.stale)).toBe(true);
+  });
+
+  it('streams the listing: an app is taken from it only when a worker is free', async () => {
+    const apps = Array.from({ length: 50 }, (_, i) => app(i, [100]));
+    const t = setup(apps, { concurrency: 3 });
+    const summary = await t.run();
+    expect(summary.apps).toBe(50);
+    expect(t.state.ahead).toBeGreaterThan(0);
+    expect(t.state.ahead).toBeLessThanOrEqual(3);
   });
 
   it('falls back to the validator usage records when the report answers 403, labelled as such', async () => {

@@ -39,14 +39,20 @@ describe('credentialStatus (default thresholds 90, 60, 30, 14, 7)', () => {
   });
 });
 
-describe('daysLeft', () => {
+describe('daysLeft: whole days until the end, truncated toward zero', () => {
   it.each([
-    [null, null],
-    [at(29.99 * DAY), 29],
-    [at(30 * DAY), 30],
-    [at(-1000), -1],
-    [at(0), 0],
-  ])('%s → %s', (end, expected) => {
+    ['unknown', null, null],
+    ['29.99 days left', at(29.99 * DAY), 29],
+    ['exactly 30 days left', at(30 * DAY), 30],
+    ['a second left', at(1000), 0],
+    ['ends now', at(0), 0],
+    // Not -0 (JSON would still say 0, but a comparison with Object.is would not).
+    ['expired a second ago', at(-1000), 0],
+    ['expired 23h59 ago', at(-DAY + 60_000), 0],
+    ['expired exactly a day ago', at(-DAY), -1],
+    ['expired 5.5 days ago: "expired 5 days ago"', at(-5.5 * DAY), -5],
+    ['expired 6 days ago', at(-6 * DAY), -6],
+  ])('%s → %s', (_case, end, expected) => {
     expect(daysLeft(end, NOW)).toBe(expected);
   });
 });
