@@ -1,6 +1,7 @@
 import { auditMetrics } from './audit/metrics.js';
 import { auditSettings } from './audit/settings.js';
 import { callersSettings } from './callers/settings.js';
+import { dashboardSettings } from './dashboard/settings.js';
 import { inventoryMetrics } from './inventory/metrics.js';
 import { inventorySettings } from './inventory/settings.js';
 import { eventPublisherSettings } from './platform/event-publisher.js';
@@ -28,6 +29,7 @@ export const settingsCatalogue: SettingsCatalogue = [
   ...inventorySettings,
   ...auditSettings,
   ...rotationSettings,
+  ...dashboardSettings,
 ];
 
 /** Every metric the product emits. Each capability contributes its own list. */

@@ -10,7 +10,20 @@ export interface CredentialStore {
   readAll(): Promise<CredentialRow[]>;
   /** Writes an app's rows and deletes the named credentials it no longer has. */
   writeApp(appObjectId: string, rows: CredentialRow[], removedKeyIds: string[]): Promise<void>;
+  /** The last run's outcome (one row, replaced by every run), for the dashboard; null before the first. */
+  lastRun(): Promise<RunOutcome | null>;
+  putRun(run: RunOutcome): Promise<void>;
 }
+
+/** How a run ended, in one line a person reads. Never a secret. */
+export interface RunOutcome {
+  at: string;
+  outcome: 'succeeded' | 'partial' | 'failed' | 'dry-run';
+  summary: string;
+}
+
+/** The last run's row: a partition of its own, which no app's object id can be. */
+const RUN_KEY = { partitionKey: '~run', rowKey: 'inventory' } as const;
 
 const JSON_FIELDS = ['owners', 'notified'] as const;
 /** Entity group transactions hold at most 100 operations, all in one partition. */
@@ -71,8 +84,23 @@ export function tableCredentialStore(client: TableClient): CredentialStore {
     async readAll() {
       await ensureTable();
       const rows: CredentialRow[] = [];
-      for await (const entity of client.listEntities()) rows.push(fromEntity(entity));
+      for await (const entity of client.listEntities())
+        if (entity.partitionKey !== RUN_KEY.partitionKey) rows.push(fromEntity(entity));
       return rows;
+    },
+    async lastRun() {
+      await ensureTable();
+      try {
+        const entity = await client.getEntity<RunOutcome>(RUN_KEY.partitionKey, RUN_KEY.rowKey);
+        return { at: entity.at, outcome: entity.outcome, summary: entity.summary };
+      } catch (error) {
+        if ((error as { statusCode?: number }).statusCode === 404) return null;
+        throw error;
+      }
+    },
+    async putRun(run) {
+      await ensureTable();
+      await client.upsertEntity({ ...RUN_KEY, ...run }, 'Replace');
     },
     async writeApp(appObjectId, rows, removedKeyIds) {
       await ensureTable();
@@ -92,6 +120,7 @@ export function tableCredentialStore(client: TableClient): CredentialStore {
 /** The in-memory adapter (tests, the bench): the same replace-per-app rule. */
 export function memoryCredentialStore(): CredentialStore & { rows: Map<string, CredentialRow> } {
   const rows = new Map<string, CredentialRow>();
+  let run: RunOutcome | null = null;
   const key = (appObjectId: string, keyId: string) => `${appObjectId.toLowerCase()}|${keyId.toLowerCase()}`;
   return {
     rows,
@@ -101,6 +130,12 @@ export function memoryCredentialStore(): CredentialStore & { rows: Map<string, C
     async writeApp(appObjectId, written, removedKeyIds) {
       for (const row of written) rows.set(key(appObjectId, row.keyId), structuredClone(row));
       for (const keyId of removedKeyIds) rows.delete(key(appObjectId, keyId));
+    },
+    async lastRun() {
+      return run && { ...run };
+    },
+    async putRun(outcome) {
+      run = { ...outcome };
     },
   };
 }

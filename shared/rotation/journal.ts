@@ -15,9 +15,21 @@ export interface RotationJournal {
   put(record: JournalRecord): Promise<void>;
   memory(): Promise<AppMemory[]>;
   putMemory(memory: AppMemory): Promise<void>;
+  /** The last run's outcome (one row, replaced by every run), for the dashboard; null before the first. */
+  lastRun(): Promise<RunOutcome | null>;
+  putRun(run: RunOutcome): Promise<void>;
+}
+
+/** How a run ended, in one line a person reads. Never a secret. */
+export interface RunOutcome {
+  at: string;
+  outcome: 'succeeded' | 'partial' | 'failed' | 'dry-run';
+  summary: string;
 }
 
 const MEMORY_ROW = '~memory';
+/** The last run's row: a partition of its own, which no app id can be. */
+const RUN_KEY = { partitionKey: '~run', rowKey: 'rotation' } as const;
 
 type Entity = Record<string, unknown> & { partitionKey: string; rowKey: string };
 
@@ -59,8 +71,23 @@ export function tableRotationJournal(client: TableClient): RotationJournal {
         ? { queryOptions: { filter: `PartitionKey eq '${safeTableKey(appId).replaceAll("'", "''")}'` } }
         : {};
       for await (const entity of client.listEntities(filter))
-        if (entity.rowKey !== MEMORY_ROW) records.push(recordFrom(entity));
+        if (entity.rowKey !== MEMORY_ROW && entity.partitionKey !== RUN_KEY.partitionKey)
+          records.push(recordFrom(entity));
       return records;
+    },
+    async lastRun() {
+      await ensureTable();
+      try {
+        const entity = await client.getEntity<RunOutcome>(RUN_KEY.partitionKey, RUN_KEY.rowKey);
+        return { at: entity.at, outcome: entity.outcome, summary: entity.summary };
+      } catch (error) {
+        if ((error as { statusCode?: number }).statusCode === 404) return null;
+        throw error;
+      }
+    },
+    async putRun(run) {
+      await ensureTable();
+      await client.upsertEntity({ ...RUN_KEY, ...run }, 'Replace');
     },
     async put(record) {
       await ensureTable();
@@ -105,8 +132,15 @@ export function tableRotationJournal(client: TableClient): RotationJournal {
 export function memoryRotationJournal(): RotationJournal & { rows: Map<string, JournalRecord> } {
   const rows = new Map<string, JournalRecord>();
   const memories = new Map<string, AppMemory>();
+  let run: RunOutcome | null = null;
   return {
     rows,
+    async lastRun() {
+      return run && { ...run };
+    },
+    async putRun(outcome) {
+      run = { ...outcome };
+    },
     async records(appId) {
       return [...rows.values()]
         .filter((r) => !appId || r.appId.toLowerCase() === appId.toLowerCase())

@@ -6,6 +6,24 @@ import {
   type RotationSummary,
   type RunRequest,
 } from './executor.js';
+import type { RunOutcome } from './journal.js';
+
+/** How a finished run reads on the dashboard. */
+export function runOutcome(summary: RotationSummary, now: number): RunOutcome {
+  const failed = summary.failed.length;
+  const outcome = summary.dryRun
+    ? 'dry-run'
+    : failed === 0
+      ? 'succeeded'
+      : summary.rotated.length > 0 || summary.removed > 0
+        ? 'partial'
+        : 'failed';
+  const parts = summary.dryRun
+    ? [`${summary.apps} apps`, `${summary.planned.length} planned`]
+    : [`${summary.apps} apps`, `${summary.rotated.length} rotated`, `${summary.removed} removed`];
+  if (failed > 0) parts.push(`${failed} failed`);
+  return { at: new Date(now).toISOString(), outcome, summary: parts.join(', ') };
+}
 
 /** What the function files call: one rotation run (scheduled, manual, or for one app on an event). */
 export class RotationService {
@@ -15,8 +33,36 @@ export class RotationService {
   ) {}
 
   /** Overlapping runs are safe: each app is rotated under its own lease, so a second run skips it. */
-  run(log: Logger, request: RunRequest = {}): Promise<RotationSummary> {
-    return new RotationRun(this.config, this.ports, log, request).run();
+  async run(log: Logger, request: RunRequest = {}): Promise<RotationSummary> {
+    let summary: RotationSummary;
+    try {
+      summary = await new RotationRun(this.config, this.ports, log, request).run();
+    } catch (error) {
+      await this.#putRun(log, {
+        at: new Date(this.ports.clock()).toISOString(),
+        outcome: 'failed',
+        summary: 'The run failed; see the function logs.',
+      });
+      throw error;
+    }
+    await this.#putRun(log, runOutcome(summary, this.ports.clock()));
+    return summary;
+  }
+
+  /** The last run's outcome (the dashboard's overview). */
+  lastRun(): Promise<RunOutcome | null> {
+    return this.ports.journal.lastRun();
+  }
+
+  /** A lost run record is logged, never the run's failure. */
+  async #putRun(log: Logger, outcome: RunOutcome): Promise<void> {
+    try {
+      await this.ports.journal.putRun(outcome);
+    } catch (error) {
+      log.warn('Rotation run outcome not stored', {
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
   }
 
   /**

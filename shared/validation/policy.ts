@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ConfigurationError } from '../platform/errors.js';
 import { type Env, settingsReader } from '../platform/settings-reader.js';
 import { callersPolicyInput } from './callers-policy.js';
+import { dashboardPolicyInput } from './dashboard-policy.js';
 import { POLICY_DEFAULTS } from './policy-defaults.js';
 import { validationSettings } from './settings.js';
 
@@ -167,8 +168,12 @@ export function loadPolicies(env: Env, options: LoadPolicyOptions = {}): Map<str
   const raw: Record<string, unknown> = {};
   const flat = flatDefault(env, problems);
   if (flat) raw.default = flat;
-  const callers = callersPolicyInput(env, problems);
-  if (callers) raw[callers.name] = callers.input;
+  // Policies built from other capabilities' settings (Callers__Audience, Dashboard__ClientId).
+  const builtIn = [
+    { policy: callersPolicyInput(env, problems), by: 'Callers__Audience' },
+    { policy: dashboardPolicyInput(env, problems), by: 'Dashboard__ClientId' },
+  ].flatMap(({ policy, by }) => (policy ? [{ ...policy, by }] : []));
+  for (const policy of builtIn) raw[policy.name] = policy.input;
 
   let json: string | undefined;
   let source = 'Validation__Policies';
@@ -194,9 +199,8 @@ export function loadPolicies(env: Env, options: LoadPolicyOptions = {}): Map<str
           if (name === 'default' && flat) {
             problems.push(`${source}: "default" is also defined by the flat Validation__* settings; use one`);
           }
-          if (callers && name === callers.name) {
-            problems.push(`${source}: "${name}" is also defined by Callers__Audience; use one`);
-          }
+          const same = builtIn.find((policy) => policy.name === name);
+          if (same) problems.push(`${source}: "${name}" is also defined by ${same.by}; use one`);
           raw[name] = value;
         }
       }
