@@ -29,10 +29,10 @@ export function renderIndex(template, assets) {
 
 /**
  * @param {string} root the project folder
+ * @param {string} [out] the output folder (tests build into a temporary one)
  * @returns {Promise<{ dir: string, files: string[], bytes: number }>}
  */
-export async function buildDashboard(root) {
-  const out = join(root, DASHBOARD_DIR);
+export async function buildDashboard(root, out = join(root, DASHBOARD_DIR)) {
   const assetsDir = join(out, 'assets');
   rmSync(out, { recursive: true, force: true });
   mkdirSync(assetsDir, { recursive: true });
