@@ -40,7 +40,9 @@ async function show(moveFocus: boolean): Promise<void> {
   const view = VIEWS[route.view] ?? VIEWS[DEFAULT_VIEW]!;
   document.title = `${view.title} · Gateway credentials`;
   markNavigation(route.view in VIEWS ? route.view : DEFAULT_VIEW);
+  const hash = window.location.hash;
   replace(main);
+  delete main.dataset.ready;
   if (moveFocus) main.focus();
   try {
     await view.render(main, route, controller.signal);
@@ -51,6 +53,8 @@ async function show(moveFocus: boolean): Promise<void> {
         errorMessage(error, () => void show(false)),
       );
   }
+  // Which route the view finished drawing (data or message): what the browser tests wait for.
+  if (!controller.signal.aborted) main.dataset.ready = hash;
 }
 
 function showSignedOut(): void {

@@ -37,7 +37,12 @@ export async function renderApp(main: HTMLElement, route: Route, signal: AbortSi
           ])
         : empty('This app has no credential.'),
     ),
-    section('Token usage, last 30 days', data.usage.length > 0 ? usage : empty('No usage recorded.')),
+    section(
+      'Token usage, last 30 days',
+      data.usage.some((entry) => entry.count > 0)
+        ? usage
+        : empty('The validator recorded no token of this app in the last 30 days.'),
+    ),
     section(
       'History',
       data.history.length > 0
