@@ -18,6 +18,12 @@ function details(record: AuditRecord): HTMLElement | string {
   );
 }
 
+/** The app's name as the event carried it (inventory and rotation events do), else its id. */
+function appName(record: AuditRecord): string {
+  const name = record.details?.appDisplayName;
+  return typeof name === 'string' && name ? name : (record.appId ?? '');
+}
+
 export function auditTable(caption: string, records: AuditRecord[], withApp: boolean): HTMLElement {
   const header = ['Time', 'Kind', 'Severity', ...(withApp ? ['App'] : []), 'Subject', 'Actor', 'Details'];
   return scrollTable(
@@ -39,7 +45,7 @@ export function auditTable(caption: string, records: AuditRecord[], withApp: boo
               record.outOfBand ? h('span', { class: 'flag out-of-band' }, 'out of band') : null,
             ]),
             cell('Severity', h('span', { class: `badge severity-${record.severity}` }, record.severity)),
-            withApp ? cell('App', record.appId ? appLink(record.appId, record.appId) : '—') : null,
+            withApp ? cell('App', record.appId ? appLink(record.appId, appName(record)) : '—') : null,
             cell('Subject', h('code', {}, record.subject)),
             cell('Actor', record.actor ?? '—'),
             cell('Details', details(record)),

@@ -37,7 +37,12 @@ export function usageChart(usage: Array<{ day: string; count: number }>, width: 
   );
   const left = svg('g', { class: 'axis', transform: `translate(${margin.left},0)` });
   // Whole counts only: a day has no 0.5 validations.
-  select(left).call(axisLeft(y).tickValues(y.ticks(4).filter(Number.isInteger)).tickSizeOuter(0));
+  select(left).call(
+    axisLeft(y)
+      .tickValues(y.ticks(4).filter(Number.isInteger))
+      .tickFormat((value) => String(value))
+      .tickSizeOuter(0),
+  );
   root.append(bottom, left);
   for (const entry of usage) {
     const top = y(entry.count);

@@ -51,5 +51,5 @@ export async function renderApp(main: HTMLElement, route: Route, signal: AbortSi
     ),
   );
   if (data.usage.length > 0)
-    usage.appendChild(usageChart(data.usage, Math.max(300, Math.min(720, usage.clientWidth))));
+    usage.appendChild(usageChart(data.usage, Math.max(240, Math.min(720, usage.clientWidth))));
 }
