@@ -83,6 +83,10 @@ export interface Application {
   createdDateTime?: string;
   /** Graph `signInAudience`; `AzureADMyOrg` when absent. */
   signInAudience?: string;
+  /** Graph `spa.redirectUris`: the "Single-page application" platform (code + PKCE, CORS at the token endpoint). */
+  spaRedirectUris?: string[];
+  /** Graph `api.oauth2PermissionScopes[].value`: the delegated scopes the API exposes ("Expose an API"). */
+  oauth2PermissionScopes?: string[];
 }
 
 export interface NewApplication {
@@ -556,6 +560,20 @@ export class Directory {
       (a) => !(a.resourceAppId === resourceAppId && a.appRoleId === role.id),
     );
     this.changed();
+  }
+
+  /** Registers the app as a single-page application with these redirect URIs (adds to those it has). */
+  addSpaRedirectUris(appId: string, uris: string[]): void {
+    const app = this.get(appId);
+    app.spaRedirectUris = [...new Set([...(app.spaRedirectUris ?? []), ...uris])];
+    this.changed(app);
+  }
+
+  /** Exposes delegated scopes on an API ("Expose an API" › "Add a scope"). */
+  exposeScopes(appId: string, values: string[]): void {
+    const app = this.get(appId);
+    app.oauth2PermissionScopes = [...new Set([...(app.oauth2PermissionScopes ?? []), ...values])];
+    this.changed(app);
   }
 
   /** Role values granted to the client on the resource: the `roles` claim. */

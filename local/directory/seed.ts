@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import type { VaultStore } from '../keyvault/store.js';
 import { PEM, PKCS12 } from '../keyvault/store.js';
 import type { Application, Directory } from './directory.js';
+import type { Users } from './users.js';
 
 /**
  * Seeded tenants. `test`: fixed, small set of apps the integration tests rely on (local/README.md
@@ -43,7 +45,23 @@ export interface SeededApps {
   apimCaller: SeededApp;
   /** A caller with a certificate (in the Key Vault stand-in), an Envoy sidecar. */
   envoyCaller: SeededApp;
+  /** The dashboard's single-page-application registration (redirect URI of `npm start`). */
+  dashboard: SeededApp;
+  /** Demo people of the dashboard: `reader` consented to Credentials.Read, `visitor` did not. */
+  people: { reader: SeededUser; visitor: SeededUser };
 }
+
+export interface SeededUser {
+  id: string;
+  userPrincipalName: string;
+  displayName: string;
+  password: string;
+}
+
+/** The dashboard's redirect URI under `npm start` (README "Dashboard"). */
+export const DASHBOARD_REDIRECT_URI = 'http://127.0.0.1:7071/api/dashboard';
+/** Delegated scopes the product's API exposes: the dashboard's, and the portal's classic default. */
+export const PRODUCT_API_SCOPES = ['Credentials.Read', 'user_impersonation'] as const;
 
 /** App roles of the product's API that grant caller operations (shared/callers/grants.ts). */
 export const PRODUCT_API_ROLES = ['Tokens.Request', 'Credentials.Read', 'Audit.Read'] as const;
@@ -71,6 +89,7 @@ export function seedTenant(
   kind: Exclude<SeedKind, 'none'>,
   directory: Directory,
   vault: VaultStore,
+  users: Users,
 ): SeededApps {
   const demo = kind === 'demo';
   const now = directory.clock();
@@ -200,7 +219,33 @@ export function seedTenant(
   directory.assignRole(apimCaller.appId, productApi.appId, 'Tokens.Request');
   directory.assignRole(envoyCaller.appId, productApi.appId, 'Tokens.Request');
 
+  // The dashboard: a SPA registration, and two people who signed in to it. Each consented for
+  // themselves (an oAuth2PermissionGrant of consentType Principal): the reader to Credentials.Read,
+  // the visitor only to user_impersonation, so the visitor's tokens lack Credentials.Read.
+  directory.exposeScopes(productApi.appId, [...PRODUCT_API_SCOPES]);
+  const dashboardApp = directory.addApplication({
+    displayName: demo ? 'Credential dashboard (SPA)' : 'Test dashboard (SPA)',
+  });
+  directory.addSpaRedirectUris(dashboardApp.appId, [DASHBOARD_REDIRECT_URI]);
+  const person = (userPrincipalName: string, displayName: string, scope: string): SeededUser => {
+    const password = `${randomBytes(9).toString('base64url')}-Aa1`;
+    const user = users.add({ userPrincipalName, displayName, password });
+    users.grant({
+      clientAppId: dashboardApp.appId,
+      principalId: user.id,
+      resourceAppId: productApi.appId,
+      scope,
+    });
+    return { id: user.id, userPrincipalName, displayName, password };
+  };
+  const people = {
+    reader: person('reader@contoso.local', 'Riley Reader', 'Credentials.Read'),
+    visitor: person('visitor@contoso.local', 'Val Visitor', 'user_impersonation'),
+  };
+
   return {
+    dashboard: summary(dashboardApp),
+    people,
     productApi: summary(productApi),
     apimCaller,
     envoyCaller,

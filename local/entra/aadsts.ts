@@ -112,6 +112,25 @@ export const aadsts = {
     code: 70003,
     message: `The app requested an unsupported grant type '${grant}'.`,
   }),
+  invalidScope: (scope: string): AadstsError => ({
+    status: 400,
+    error: 'invalid_scope',
+    code: 70011,
+    message: `The provided request must include a 'scope' input parameter. The provided value for the input parameter 'scope' is not valid. The scope ${scope} is not valid.`,
+  }),
+  crossOriginRedemption: (): AadstsError => ({
+    status: 400,
+    error: 'invalid_request',
+    code: 9002326,
+    message: "Cross-origin token redemption is permitted only for the 'Single-Page Application' client-type.",
+  }),
+  severalResources: (): AadstsError => ({
+    status: 400,
+    error: 'invalid_request',
+    code: 28000,
+    message:
+      'Provided value for the input parameter scope is not valid because it contains more than one resource. Scope names are not valid.',
+  }),
   badRequest: (detail: string): AadstsError => ({
     status: 400,
     error: 'invalid_request',

@@ -6,6 +6,7 @@ import type { JWK } from 'jose';
 import { CredentialActivity } from '../directory/credential-activity.js';
 import { Directory } from '../directory/directory.js';
 import { type SeededApps, type SeedKind, seedTenant } from '../directory/seed.js';
+import { Users } from '../directory/users.js';
 import type { GraphFaultMode, GraphFaultOptions } from '../graph/faults.js';
 import { type GraphWrite, type ReportsMode, type RunningGraph, startGraph } from '../graph/server.js';
 import type { LifetimePolicy } from '../graph/writes.js';
@@ -50,6 +51,8 @@ export interface IdentityOptions {
   graphPort?: number;
   /** Random source of the Graph stand-in's fault `rate` (tests pass a seeded one). */
   random?: () => number;
+  /** More redirect URIs of the dashboard's SPA registration (a test host's `<url>/api/dashboard`). */
+  dashboardRedirectUris?: string[];
 }
 
 export interface Controls {
@@ -119,6 +122,12 @@ export interface RunningIdentity {
   /** The default token client (`AzureAd`): the seeded gateway app with its Key Vault certificate. */
   gatewayClientSettings(allowedScopes: string[]): Record<string, string>;
   msalAuthorityOptions(): { authority: string; knownAuthorities: string[] };
+  /** The settings that turn the dashboard on against this tenant (its SPA app, the product's API). */
+  dashboardSettings(): Record<string, string>;
+  /** Registers another redirect URI on the dashboard's SPA app (a stack on a free port). */
+  addDashboardRedirectUri(uri: string): void;
+  /** People who sign in to the dashboard. */
+  users: Users;
   stop(): Promise<void>;
 }
 
@@ -140,6 +149,7 @@ export async function startIdentity(options: IdentityOptions = {}): Promise<Runn
   const counters = new Counters();
   const store = new VaultStore(stateDir ? join(stateDir, 'vault.json') : undefined, clock);
   const activity = new CredentialActivity(stateDir ? join(stateDir, 'credential-activity.json') : undefined);
+  const users = new Users(stateDir ? join(stateDir, 'users.json') : undefined);
   let entra: RunningEntra | undefined;
   let vault: RunningKeyVault | undefined;
   let graph: RunningGraph | undefined;
@@ -199,6 +209,7 @@ export async function startIdentity(options: IdentityOptions = {}): Promise<Runn
   try {
     entra = await startEntra({
       directory,
+      users,
       keys,
       certificate,
       counters,
@@ -245,11 +256,13 @@ export async function startIdentity(options: IdentityOptions = {}): Promise<Runn
     } else if ((options.seed ?? 'test') === 'none') {
       apps = {} as SeededApps;
     } else {
-      apps = seedTenant(options.seed === 'demo' ? 'demo' : 'test', directory, store);
+      apps = seedTenant(options.seed === 'demo' ? 'demo' : 'test', directory, store, users);
       // npm start only: the seeded secrets are kept for the developer (git-ignored, mode 0600).
       if (seedFile) writeFileSync(seedFile, JSON.stringify(apps, null, 2), { mode: 0o600 });
     }
 
+    if (apps.dashboard && options.dashboardRedirectUris?.length)
+      directory.addSpaRedirectUris(apps.dashboard.appId, options.dashboardRedirectUris);
     const tid = directory.tenantId;
     const mintContext: MintContext = {
       directory,
@@ -352,6 +365,22 @@ export async function startIdentity(options: IdentityOptions = {}): Promise<Runn
         AzureAd__AllowedScopes: allowedScopes.join(','),
       }),
       msalAuthorityOptions: () => ({ authority: `${host}/${tid}`, knownAuthorities: [new URL(host).host] }),
+      users,
+      dashboardSettings: (): Record<string, string> =>
+        apps.dashboard && apps.productApi
+          ? {
+              Dashboard__ClientId: apps.dashboard.appId,
+              Dashboard__Audience: [apps.productApi.appId, apps.productApi.identifierUri ?? '']
+                .filter(Boolean)
+                .join(','),
+              Dashboard__TenantId: tid,
+              Dashboard__Instance: `${host}/`,
+            }
+          : {},
+      addDashboardRedirectUri(uri) {
+        if (!apps.dashboard) throw new Error('This tenant has no dashboard app (seed "none").');
+        directory.addSpaRedirectUris(apps.dashboard.appId, [uri]);
+      },
       async stop() {
         await publisher.flush().catch(() => undefined);
         await Promise.all([running.close(), vaultServer.close(), graphServer.close()]);

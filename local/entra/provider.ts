@@ -1,8 +1,10 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { generateKeyPairSync, randomInt, X509Certificate } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomInt, X509Certificate } from 'node:crypto';
 import Provider, { errors } from 'oidc-provider';
-import type { Directory } from '../directory/directory.js';
+import type { Application, Directory } from '../directory/directory.js';
+import type { Users } from '../directory/users.js';
 import type { SigningKeys } from './keys.js';
+import type { UserScopes } from './user-flow.js';
 
 /**
  * An oidc-provider instance for one tenant, configured to behave like Entra's token endpoint for
@@ -16,20 +18,26 @@ import type { SigningKeys } from './keys.js';
  * - tokens carry Entra's claims ("Microsoft identity platform access tokens", claims reference).
  */
 export interface RequestState {
-  /** How the client authenticates in this request, decided by the front from the request shape. */
-  method: 'secret' | 'certificate';
+  /**
+   * How the client authenticates in this request, decided by the front from the request shape:
+   * `spa` is a single-page application's authorization code flow (a public client, PKCE, no secret).
+   */
+  method: 'secret' | 'certificate' | 'spa';
   clientId: string | undefined;
   /** The resource as the client named it (for AADSTS500011). */
   requestedResource: string;
   secretCheck?: 'ok' | 'mismatch' | 'outside-window';
   /** The password credential that matched (secret requests), for the credential activity record. */
   keyId?: string;
+  /** A user token request's scopes as the client named them (the answer echoes them in full). */
+  userScopes?: UserScopes;
 }
 
 export const requestState = new AsyncLocalStorage<RequestState>();
 
 export interface TenantProviderOptions {
   directory: Directory;
+  users: Users;
   keys: SigningKeys;
   authorityHost: string;
   v1Issuer: string;
@@ -55,6 +63,20 @@ function unusableKey(): Record<string, unknown> {
 function clientMetadata(directory: Directory, appId: string, method: RequestState['method']) {
   const app = directory.find(appId);
   if (!app) return undefined;
+  if (method === 'spa') {
+    // "Single-page application" redirect URIs: a public client, authorization code with PKCE
+    // (required), refresh tokens ("Microsoft identity platform and OAuth 2.0 authorization code flow").
+    const redirectUris = app.spaRedirectUris ?? [];
+    if (redirectUris.length === 0) return undefined;
+    return {
+      client_id: app.appId,
+      client_name: app.displayName,
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      redirect_uris: redirectUris,
+      token_endpoint_auth_method: 'none',
+    };
+  }
   const base = {
     client_id: app.appId,
     grant_types: ['client_credentials'],
@@ -83,6 +105,32 @@ function clientMetadata(directory: Directory, appId: string, method: RequestStat
 interface TokenLike {
   resourceServer?: { audience?: string };
   clientId?: string;
+  /** Set on tokens issued to a signed-in user (authorization code and refresh grants). */
+  accountId?: string;
+}
+
+/** OpenID Connect scopes Entra accepts beside resource scopes ("Scopes and permissions", OpenID Connect scopes). */
+export const OIDC_SCOPES = ['openid', 'profile', 'email', 'offline_access'] as const;
+
+/** What loadExistingGrant reads from oidc-provider's context. */
+interface GrantContext {
+  oidc: {
+    result?: { consent?: { grantId?: string } };
+    session: { accountId?: string; grantIdFor(clientId: string): string | undefined };
+    client: { clientId: string };
+    resourceServers?: Record<string, { scopes: Set<string> }>;
+    provider: {
+      Grant: (new (init: {
+        accountId: string;
+        clientId: string;
+      }) => {
+        addOIDCScope(scope: string): void;
+        addResourceScope(indicator: string, scope: string): void;
+        rejectResourceScope(indicator: string, scope: string): void;
+        save(): Promise<string>;
+      }) & { find(id: string): Promise<unknown> };
+    };
+  };
 }
 
 export function createTenantProvider(options: TenantProviderOptions): Provider {
@@ -90,6 +138,7 @@ export function createTenantProvider(options: TenantProviderOptions): Provider {
   const tid = directory.tenantId;
   const issuerV2 = `${authorityHost}/${tid}/v2.0`;
 
+  const users = options.users;
   const adapter = (name: string) => {
     const store = new Map<string, { value: Record<string, unknown>; expires: number }>();
     const MAX = 1000; // bounded: only short-lived artefacts are stored (JWT access tokens are not)
@@ -97,7 +146,7 @@ export function createTenantProvider(options: TenantProviderOptions): Provider {
       async find(id: string) {
         if (name === 'Client') {
           const state = requestState.getStore();
-          return clientMetadata(directory, id, state?.method ?? 'secret');
+          return clientMetadata(directory, id, state?.method ?? 'spa');
         }
         // Entra accepts the same client assertion until it expires (msal-node reuses it for up to
         // 10 minutes), so there is no replay store for assertions.
@@ -114,26 +163,128 @@ export function createTenantProvider(options: TenantProviderOptions): Provider {
       async destroy(id: string) {
         store.delete(id);
       },
-      async consume() {},
-      async findByUid() {
+      // An authorization code is single-use: a second redemption is refused (and its grant revoked).
+      async consume(id: string) {
+        const entry = store.get(id);
+        if (entry) entry.value.consumed = Math.floor(Date.now() / 1000);
+      },
+      async findByUid(uid: string) {
+        for (const entry of store.values()) if (entry.value.uid === uid) return entry.value;
         return undefined;
       },
       async findByUserCode() {
         return undefined;
       },
-      async revokeByGrantId() {},
+      async revokeByGrantId(grantId: string) {
+        for (const [id, entry] of store) if (entry.value.grantId === grantId) store.delete(id);
+      },
     };
   };
+
+  /**
+   * A user's access token as Entra shapes it ("Access token claims reference"): v2.0 carries azp
+   * and azpacr (0: a public client), preferred_username, name, oid, tid, scp (space-separated) and
+   * no idtyp (an optional claim that would say `user`); v1.0 appid/appidacr, upn and unique_name.
+   * `scp` holds the scopes the person consented to on that resource (Entra's token for a resource
+   * carries every consented scope), `upn` is the optional claim most APIs add.
+   */
+  function userClaims(accountId: string, clientId: string, resource: Application) {
+    const user = users.find(accountId);
+    if (!user) return undefined;
+    const v2 = resource.accessTokenAcceptedVersion === 2;
+    const scp = users.scopes(clientId, user.id, resource.appId).join(' ');
+    return {
+      ...(v2
+        ? { azp: clientId, azpacr: '0', preferred_username: user.userPrincipalName }
+        : { appid: clientId, appidacr: '0', unique_name: user.userPrincipalName }),
+      upn: user.userPrincipalName,
+      name: user.displayName,
+      oid: user.id,
+      scp,
+      tid,
+      ver: v2 ? '2.0' : '1.0',
+    };
+  }
 
   const provider = new Provider(issuerV2, {
     adapter: adapter as never,
     jwks: { keys: keys.all().map((k) => k.jwk) } as never,
-    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+    // `none`: the public SPA client (its metadata is the only one that names it).
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
     // "Microsoft identity platform application authentication certificate credentials": RS256 or PS256.
     enabledJWA: { clientAuthSigningAlgValues: ['RS256', 'PS256'] },
     clockTolerance: 300,
-    scopes: [],
-    responseTypes: ['none'],
+    scopes: [...OIDC_SCOPES],
+    responseTypes: ['code', 'none'],
+    cookies: { keys: [randomBytes(32).toString('base64url')] },
+    // ID token claims ("ID token claims reference": v2.0 tokens carry oid, tid, ver; name and
+    // preferred_username with the profile scope).
+    claims: {
+      openid: ['sub', 'oid', 'tid', 'ver'],
+      profile: ['name', 'preferred_username'],
+      email: ['email'],
+    },
+    async findAccount(_ctx: unknown, sub: string) {
+      const user = users.find(sub);
+      if (!user) return undefined;
+      return {
+        accountId: user.id,
+        async claims() {
+          return {
+            sub: user.id,
+            oid: user.id,
+            tid,
+            ver: '2.0',
+            name: user.displayName,
+            preferred_username: user.userPrincipalName,
+            email: user.userPrincipalName,
+          };
+        },
+      };
+    },
+    // Entra issues a refresh token whenever `offline_access` is asked (OpenID Connect's rule of a
+    // prompt=consent, which oidc-provider applies, is not Entra's).
+    async issueRefreshToken(_ctx: unknown, client: { grantTypeAllowed(type: string): boolean }) {
+      const asked = requestState.getStore()?.userScopes?.oidc.includes('offline_access') ?? false;
+      return asked && client.grantTypeAllowed('refresh_token');
+    },
+    // Entra allows cross-origin redemption only from a SPA redirect URI's origin (server.ts checks first).
+    clientBasedCORS(_ctx: unknown, origin: string, client: { clientAuthMethod: string; redirectUris: string[] }) {
+      return (
+        client.clientAuthMethod === 'none' && client.redirectUris.some((uri) => new URL(uri).origin === origin)
+      );
+    },
+    // A plain error page: no script, no inline style, nothing fetched from elsewhere.
+    async renderError(ctx: { type: string; body: string }, out: Record<string, string>) {
+      ctx.type = 'html';
+      const text = Object.entries(out)
+        .map(([name, value]) => `${name}: ${String(value).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)}`)
+        .join('\n');
+      ctx.body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign-in error</title></head><body><h1>Sign-in error</h1><pre>${text}</pre></body></html>`;
+    },
+    interactions: {
+      url: (_ctx: unknown, interaction: { uid: string }) => `/${tid}/login/${interaction.uid}`,
+    },
+    // Consent is not asked on this stand-in: each person's consent is their delegated grant in the
+    // directory (Users.grant), so the grant is built from it; a scope not granted is rejected.
+    async loadExistingGrant(ctx: GrantContext) {
+      const { oidc } = ctx;
+      const grantId = oidc.result?.consent?.grantId ?? oidc.session.grantIdFor(oidc.client.clientId);
+      if (grantId) return oidc.provider.Grant.find(grantId);
+      const accountId = oidc.session.accountId;
+      if (!accountId) return undefined;
+      const grant = new oidc.provider.Grant({ accountId, clientId: oidc.client.clientId });
+      grant.addOIDCScope(OIDC_SCOPES.join(' '));
+      for (const [indicator, server] of Object.entries(oidc.resourceServers ?? {})) {
+        const resource = directory.find(indicator.slice(RESOURCE_PREFIX.length));
+        const granted = resource ? users.scopes(oidc.client.clientId, accountId, resource.appId) : [];
+        const exposed = [...server.scopes];
+        grant.addResourceScope(indicator, exposed.filter((scope) => granted.includes(scope)).join(' '));
+        grant.rejectResourceScope(indicator, exposed.filter((scope) => !granted.includes(scope)).join(' '));
+      }
+      await grant.save();
+      return grant;
+    },
     routes: {
       authorization: `/${tid}/oauth2/v2.0/authorize`,
       token: `/${tid}/oauth2/v2.0/token`,
@@ -147,7 +298,8 @@ export function createTenantProvider(options: TenantProviderOptions): Provider {
       resourceIndicators: {
         enabled: true,
         defaultResource: async () => undefined,
-        useGrantedResource: async () => false,
+        // A refresh or code redemption without `resource` gets the token of the resource it was granted for.
+        useGrantedResource: async () => true,
         async getResourceServerInfo(_ctx: unknown, indicator: string) {
           const app = indicator.startsWith(RESOURCE_PREFIX)
             ? directory.find(indicator.slice(RESOURCE_PREFIX.length))
@@ -157,7 +309,8 @@ export function createTenantProvider(options: TenantProviderOptions): Provider {
           return {
             // v2 tokens: aud is the resource app's client id; v1: its App ID URI (first identifier URI).
             audience: v2 ? app.appId : (app.identifierUris[0] ?? app.appId),
-            scope: '.default',
+            // Delegated scopes it exposes; `.default` for the client credentials grant.
+            scope: [...(app.oauth2PermissionScopes ?? []), '.default'].join(' '),
             accessTokenFormat: 'jwt',
             accessTokenTTL: tokenLifetimeSeconds(),
             jwt: { sign: { alg: 'RS256', kid: keys.current.kid } },
@@ -168,10 +321,22 @@ export function createTenantProvider(options: TenantProviderOptions): Provider {
     ttl: {
       ClientCredentials: (_ctx: unknown, token: { resourceServer?: { accessTokenTTL?: number } }) =>
         token.resourceServer?.accessTokenTTL ?? tokenLifetimeSeconds(),
+      AccessToken: (_ctx: unknown, token: { resourceServer?: { accessTokenTTL?: number } }) =>
+        token.resourceServer?.accessTokenTTL ?? tokenLifetimeSeconds(),
+      // "Authorization codes are short lived": about 10 minutes.
+      AuthorizationCode: 600,
+      IdToken: 3600,
+      // Refresh tokens sent to a redirect URI registered as spa expire after 24 hours.
+      RefreshToken: 24 * 3600,
+      Interaction: 600,
+      Session: 24 * 3600,
+      Grant: 24 * 3600,
     },
     async extraTokenClaims(_ctx: unknown, token: TokenLike) {
       const audience = token.resourceServer?.audience;
       const resource = audience ? directory.findResource(audience) : undefined;
+      if (token.accountId)
+        return resource ? userClaims(token.accountId, token.clientId ?? '', resource) : undefined;
       const client = token.clientId ? directory.find(token.clientId) : undefined;
       if (!resource || !client) return undefined;
       const v2 = resource.accessTokenAcceptedVersion === 2;

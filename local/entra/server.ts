@@ -5,12 +5,20 @@ import type { AddressInfo } from 'node:net';
 import type { Provider } from 'oidc-provider';
 import type { CredentialActivity } from '../directory/credential-activity.js';
 import type { Directory } from '../directory/directory.js';
+import type { Users } from '../directory/users.js';
 import { BodyTooLargeError, readBody } from '../http-body.js';
 import type { ServerCertificate } from '../tls/ca.js';
 import { type AadstsError, aadsts, entraErrorBody } from './aadsts.js';
 import type { Counters } from './counters.js';
 import type { SigningKeys } from './keys.js';
 import { createTenantProvider, RESOURCE_PREFIX, type RequestState, requestState } from './provider.js';
+import {
+  asIndicator,
+  entraUserTokenBody,
+  loginInteraction,
+  type UserScopes,
+  userScopes,
+} from './user-flow.js';
 
 /**
  * The HTTPS front of the Entra stand-in. It maps Entra's tenant paths to the tenant's
@@ -32,6 +40,8 @@ export const DEFAULT_RETRY_AFTER_SECONDS = 60;
 
 export interface EntraServerOptions {
   directory: Directory;
+  /** People who sign in to single-page applications (the dashboard), with their consents. */
+  users: Users;
   keys: SigningKeys;
   certificate: ServerCertificate;
   counters: Counters;
@@ -57,6 +67,8 @@ export interface RunningEntra {
 }
 
 const MAX_BODY = 64 * 1024;
+/** "Refresh tokens sent to a redirect URI registered as spa expire after 24 hours." */
+const SPA_REFRESH_SECONDS = 24 * 3600;
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   res.writeHead(status, {
@@ -190,7 +202,7 @@ export async function startEntra(options: EntraServerOptions): Promise<RunningEn
     ctx: { set(name: string, value: string): void },
   ): void {
     const clientId = state?.clientId;
-    if (!options.activity || !clientId) return;
+    if (!options.activity || !clientId || state.method === 'spa') return;
     const keyId = state.method === 'secret' ? state.keyId : certificateKeyId(directory, clientId, assertion);
     if (!keyId) return;
     const requestId = randomUUID();
@@ -208,6 +220,7 @@ export async function startEntra(options: EntraServerOptions): Promise<RunningEn
   function buildProvider(): void {
     provider = createTenantProvider({
       directory,
+      users: options.users,
       keys,
       authorityHost,
       v1Issuer: issuerV1,
@@ -232,6 +245,10 @@ export async function startEntra(options: EntraServerOptions): Promise<RunningEn
       }
       counters.recordToken(state?.clientId, 'success');
       recordCredentialUse(state, assertion, ctx);
+      if (body && state?.userScopes) {
+        ctx.body = entraUserTokenBody(body, state.userScopes, SPA_REFRESH_SECONDS);
+        return;
+      }
       if (body && typeof body.expires_in === 'number') {
         // Entra's response: token_type, expires_in, ext_expires_in, access_token (no scope echo).
         const { access_token, expires_in, token_type } = body;
@@ -266,6 +283,8 @@ export async function startEntra(options: EntraServerOptions): Promise<RunningEn
         'retry-after': String(modes.retryAfterSeconds),
       });
     const grant = params.get('grant_type') ?? '';
+    if (!v1 && (grant === 'authorization_code' || grant === 'refresh_token'))
+      return userToken(req, res, params, clientId);
     if (grant !== 'client_credentials') return entraError(res, aadsts.unsupportedGrant(grant), clientId);
     let resource: string;
     if (v1) {
@@ -295,6 +314,84 @@ export async function startEntra(options: EntraServerOptions): Promise<RunningEn
     (req as IncomingMessage & { body?: unknown }).body = Object.fromEntries(params);
     req.url = `/${tid}/oauth2/v2.0/token`;
     requestState.run(state, () => handle(req, res));
+  }
+
+  /** The origin of a request from a page whose URL is a SPA redirect URI of the client (Entra's CORS rule). */
+  function spaOrigin(req: IncomingMessage, clientId: string | undefined): string | undefined {
+    const origin = req.headers.origin;
+    const uris = clientId ? (directory.find(clientId)?.spaRedirectUris ?? []) : [];
+    return origin && uris.some((uri) => new URL(uri).origin === origin) ? origin : undefined;
+  }
+
+  /**
+   * Authorization code redemption and refresh for a single-page application: the public client's
+   * PKCE verifier instead of a secret, Entra's full scope names turned into a resource indicator
+   * ("Microsoft identity platform and OAuth 2.0 authorization code flow", redeem a code; refresh).
+   * Cross-origin redemption is allowed only from a SPA redirect URI's origin.
+   */
+  function userToken(req: IncomingMessage, res: ServerResponse, params: URLSearchParams, clientId?: string) {
+    const origin = spaOrigin(req, clientId);
+    const cors: Record<string, string> = origin
+      ? { 'access-control-allow-origin': origin, vary: 'Origin' }
+      : {};
+    const scopes = userScopes(directory, params.get('scope') ?? '', tid);
+    if ('code' in scopes) return entraError(res, scopes, clientId, cors);
+    const state: RequestState = {
+      method: 'spa',
+      clientId,
+      requestedResource: scopes.resource?.appId ?? '',
+      userScopes: scopes,
+    };
+    const rewritten = asIndicator(params, scopes);
+    // A refresh keeps what was granted: oidc-provider narrows to a requested scope only within it.
+    if (params.get('grant_type') === 'refresh_token') rewritten.delete('scope');
+    (req as IncomingMessage & { body?: unknown }).body = Object.fromEntries(rewritten);
+    req.url = `/${tid}/oauth2/v2.0/token`;
+    requestState.run(state, () => handle(req, res));
+  }
+
+  function spaState(clientId: string | undefined, scopes?: UserScopes): RequestState {
+    return {
+      method: 'spa',
+      clientId,
+      requestedResource: scopes?.resource?.appId ?? '',
+      ...(scopes ? { userScopes: scopes } : {}),
+    };
+  }
+
+  /** The authorization endpoint (v2), its resume step after the login page, and the login page. */
+  async function userRoutes(req: IncomingMessage, res: ServerResponse, url: URL, rest: string) {
+    const clientId = url.searchParams.get('client_id') ?? undefined;
+    if (rest === '/oauth2/v2.0/authorize') {
+      const scopes = userScopes(directory, url.searchParams.get('scope') ?? '', tid);
+      if ('code' in scopes) return sendJson(res, scopes.status, entraErrorBody(scopes, authorityHost));
+      req.url = `/${tid}/oauth2/v2.0/authorize?${asIndicator(url.searchParams, scopes)}`;
+      return requestState.run(spaState(clientId, scopes), () => handle(req, res));
+    }
+    if (rest.startsWith('/oauth2/v2.0/authorize/'))
+      return requestState.run(spaState(clientId), () => handle(req, res));
+    const uid = rest.slice('/login/'.length);
+    return requestState.run(spaState(clientId), () =>
+      loginInteraction(provider, directory, options.users, req, res, uid),
+    );
+  }
+
+  /**
+   * Sign-out ("Send a sign-out request"): the session ends and the browser goes back to
+   * `post_logout_redirect_uri` when it is a redirect URI of a registered application.
+   */
+  function logout(res: ServerResponse, url: URL) {
+    const target = url.searchParams.get('post_logout_redirect_uri') ?? '';
+    const known = directory.applications().some((app) => (app.spaRedirectUris ?? []).includes(target));
+    const expired = ['_session', '_session.sig', '_session.legacy', '_session.legacy.sig'].map(
+      (name) => `${name}=; Path=/; Max-Age=0; Secure; HttpOnly`,
+    );
+    if (known) {
+      res.writeHead(302, { location: target, 'set-cookie': expired, 'cache-control': 'no-store' });
+      return res.end();
+    }
+    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'set-cookie': expired });
+    res.end('You signed out of your account.');
   }
 
   function v1Discovery(res: ServerResponse) {
@@ -344,7 +441,19 @@ export async function startEntra(options: EntraServerOptions): Promise<RunningEn
           );
         }
         const rest = `/${segments.slice(1).join('/')}`;
+        if (method === 'OPTIONS' && rest === '/oauth2/v2.0/token') {
+          // The CORS preflight of a SPA's code redemption (oidc-provider answers it).
+          req.url = `/${tid}/oauth2/v2.0/token`;
+          return handle(req, res);
+        }
         if (method === 'POST' && rest === '/oauth2/v2.0/token') return await token(req, res, false);
+        if (
+          (method === 'GET' &&
+            (rest === '/oauth2/v2.0/authorize' || rest.startsWith('/oauth2/v2.0/authorize/'))) ||
+          ((method === 'GET' || method === 'POST') && /^\/login\/[A-Za-z0-9_-]{1,64}$/.test(rest))
+        )
+          return await userRoutes(req, res, url, rest);
+        if (method === 'GET' && rest === '/oauth2/v2.0/logout') return logout(res, url);
         if (method === 'POST' && rest === '/oauth2/token') return await token(req, res, true);
         if (method === 'GET' && (rest === '/discovery/v2.0/keys' || rest === '/discovery/keys')) {
           counters.recordJwks();
