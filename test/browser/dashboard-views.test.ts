@@ -161,10 +161,11 @@ describe.skipIf(skipReason !== undefined)('dashboard views in a real browser', (
       Rotation__ManagedAppIds: id.apps.dcr.appId,
       Rotation__RetryDelaySeconds: '0',
       Rotation__VerifyTimeoutSeconds: '6',
-      Dashboard__ClientId: '11111111-2222-3333-4444-555555555555', // TEMP until 14a's SPA registration
-      Dashboard__Audience: id.apps.productApi.appId, // TEMP
+      ...id.dashboardSettings(),
+      // The functions load from their TypeScript sources here: the built page is in dist/ (npm run build).
       Dashboard__AssetsPath: join(import.meta.dirname, '../../dist/dashboard'),
     });
+    id.addDashboardRedirectUri(`${inv.stack.host.url}/api/dashboard`);
     // The validator's usage records for the DCR client (two instances): the app detail's usage chart.
     await tableUsageStore(tableClient('usage')).write('instance-a', [usage(4, 2)]);
     await tableUsageStore(tableClient('usage')).write('instance-b', [usage(7, 0)]);
