@@ -314,6 +314,38 @@ describe.skipIf(skipReason !== undefined)('dashboard views in a real browser', (
     expect(await ids()).toEqual(all.slice(0, AUDIT_PAGE));
   });
 
+  it('shows an API outage or failure as a message with a retry, never a blank page', async () => {
+    const before = problems.length;
+    // The browser's own network layer answers for the data API: first unreachable, then a 503.
+    await page.route('**/api/dashboard/data/overview', (route) => route.abort('connectionrefused'));
+    await open('#/timeline');
+    await open('#/overview');
+    expect(await page.textContent('#view [role="alert"]')).toContain('not reachable');
+    await page.unroute('**/api/dashboard/data/overview');
+    await page.route('**/api/dashboard/data/timeline', (route) =>
+      route.fulfill({
+        status: 503,
+        contentType: 'application/problem+json',
+        body: JSON.stringify({
+          status: 503,
+          title: 'Service Unavailable',
+          detail: 'Storage is not answering.',
+        }),
+      }),
+    );
+    await open('#/timeline');
+    expect(await page.textContent('#view [role="alert"]')).toContain(
+      'answered 503: Storage is not answering.',
+    );
+    expect(await axeViolations()).toEqual([]);
+    await page.unroute('**/api/dashboard/data/timeline');
+    await page.getByRole('button', { name: 'Try again' }).click();
+    await page.waitForSelector('svg.timeline .mark');
+    // The refused requests are the browser's own console lines about them, not the page's errors.
+    const added = problems.splice(before);
+    expect(added.every((line) => /Failed to load resource/.test(line))).toBe(true);
+  });
+
   it('reported no console error and no CSP violation, and put no key or token in any URL', async () => {
     expect(problems).toEqual([]);
     expect(page.url()).not.toMatch(/code=|token|x-functions-key/i);
