@@ -14,7 +14,8 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          include: ['test/integration/**/*.test.ts'],
+          // Browser tests (headless Chromium, test/browser/helpers/browser.ts) run on the same stack.
+          include: ['test/integration/**/*.test.ts', 'test/browser/**/*.test.ts'],
           // Creates the local CA and sets NODE_EXTRA_CA_CERTS before the workers start (local/README.md).
           globalSetup: ['test/global-setup.ts'],
           testTimeout: 60_000,

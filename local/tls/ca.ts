@@ -104,5 +104,7 @@ export function issueServerCertificate(ca: LocalCa): ServerCertificate {
     },
   ]);
   cert.sign(forge.pki.privateKeyFromPem(ca.keyPem), forge.md.sha256.create());
-  return { certPem: forge.pki.certificateToPem(cert), keyPem: keys.privatePem };
+  // The full chain, as servers send it: a browser told to accept the local CA's key
+  // (--ignore-certificate-errors-spki-list) finds it in what the server presents.
+  return { certPem: forge.pki.certificateToPem(cert) + ca.certPem, keyPem: keys.privatePem };
 }
