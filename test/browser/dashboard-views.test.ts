@@ -120,7 +120,11 @@ async function axeViolations(): Promise<string[]> {
   });
 }
 
+/** Every view's HTML as shown, for the last check: no secret, key or token in any of them. */
+const pages: string[] = [];
+
 async function photograph(name: string): Promise<void> {
+  pages.push(await page.content());
   for (const [width, height] of [
     [1280, 800],
     [390, 844],
@@ -351,6 +355,17 @@ describe.skipIf(skipReason !== undefined)('dashboard views in a real browser', (
   it('reported no console error and no CSP violation, and put no key or token in any URL', async () => {
     expect(problems).toEqual([]);
     expect(page.url()).not.toMatch(/code=|token|x-functions-key/i);
-    expect(await page.content()).not.toContain(inv.hostKey);
+    const secrets = [
+      inv.hostKey,
+      inv.stack.keys.master,
+      id.apps.dcr.secret ?? '',
+      id.apps.product.secret ?? '',
+      ...(await page.evaluate(() => Object.values(sessionStorage))).flatMap((value) =>
+        [...value.matchAll(/ey[\w-]{20,}\.[\w-]+\.[\w-]+/g)].map((match) => match[0]),
+      ),
+    ].filter((secret) => secret.length >= 16);
+    expect(secrets.length).toBeGreaterThan(4); // the keys, the secrets and at least one of msal's tokens
+    expect(pages).toHaveLength(5);
+    for (const html of pages) for (const secret of secrets) expect(html.includes(secret)).toBe(false);
   });
 });
