@@ -84,7 +84,19 @@ function identityValues(identity: RunningIdentity): Record<string, string> {
       },
     }),
     ...callerValues(identity),
+    // The dashboard: its SPA app, the product's API, this tenant and the Entra stand-in.
+    ...identity.dashboardSettings(),
   };
+}
+
+/** The dashboard's URL and the demo people's sign-in (local passwords of the stand-in, nothing real). */
+function dashboardBanner(identity: RunningIdentity, hostUrl: string): string {
+  const { people, dashboard } = identity.apps;
+  if (!people || !dashboard)
+    return '  Dashboard        this tenant was seeded before the dashboard existed; delete .local/identity to get it.';
+  return `  Dashboard        ${hostUrl}/api/dashboard   (sign in on the Entra stand-in's page)
+    reader           ${people.reader.userPrincipalName}   password ${people.reader.password}   (has Credentials.Read)
+    visitor          ${people.visitor.userPrincipalName}  password ${people.visitor.password}   (no Credentials.Read: sees "not allowed")`;
 }
 
 /**
@@ -234,6 +246,8 @@ async function main(): Promise<void> {
     throw error;
   }
   const { host } = stack;
+  // The seeded SPA registration names http://127.0.0.1:7071/api/dashboard; another port needs its own.
+  if (identity.apps.dashboard) identity.addDashboardRedirectUri(`${host.url}/api/dashboard`);
   // Key Vault events go to the audit function, as an Event Grid subscription would deliver them.
   identity.keyVault.setEventGridUrl(host.eventGridUrl('auditEvents'));
   topic.setSubscriptionUrl(host.eventGridUrl('auditEvents'));
@@ -258,6 +272,7 @@ Local stack is running (state in ${stateDir}).
   Event Grid       POST ${host.url}/runtime/webhooks/EventGrid?functionName=<name>&code=<eventgrid_extension key>
   Azurite          blob ${stack.azurite.blobEndpoint}  queue ${stack.azurite.queueEndpoint}  table ${stack.azurite.tableEndpoint}
   Keys             in ${settingsFile} ("Keys")
+${dashboardBanner(identity, host.url)}
   Event Grid topic ${topic.endpoint}   (EventGrid__TopicEndpoint; CredentialExpiring → auditEvents)
   Entra audit log  ${auditLog ? `${AUDIT_LOG_CONTAINER}/${auditLog} written (two appends); ` : ''}ingestEntraAuditLogs reads it within 5 minutes; GET ${host.url}/api/audit?outOfBand=true
 

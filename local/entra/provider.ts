@@ -3,6 +3,7 @@ import { generateKeyPairSync, randomBytes, randomInt, X509Certificate } from 'no
 import Provider, { errors } from 'oidc-provider';
 import type { Application, Directory } from '../directory/directory.js';
 import type { Users } from '../directory/users.js';
+import { htmlText } from './html.js';
 import type { SigningKeys } from './keys.js';
 import type { UserScopes } from './user-flow.js';
 
@@ -249,16 +250,21 @@ export function createTenantProvider(options: TenantProviderOptions): Provider {
       return asked && client.grantTypeAllowed('refresh_token');
     },
     // Entra allows cross-origin redemption only from a SPA redirect URI's origin (server.ts checks first).
-    clientBasedCORS(_ctx: unknown, origin: string, client: { clientAuthMethod: string; redirectUris: string[] }) {
+    clientBasedCORS(
+      _ctx: unknown,
+      origin: string,
+      client: { clientAuthMethod: string; redirectUris: string[] },
+    ) {
       return (
-        client.clientAuthMethod === 'none' && client.redirectUris.some((uri) => new URL(uri).origin === origin)
+        client.clientAuthMethod === 'none' &&
+        client.redirectUris.some((uri) => new URL(uri).origin === origin)
       );
     },
     // A plain error page: no script, no inline style, nothing fetched from elsewhere.
     async renderError(ctx: { type: string; body: string }, out: Record<string, string>) {
       ctx.type = 'html';
       const text = Object.entries(out)
-        .map(([name, value]) => `${name}: ${String(value).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)}`)
+        .map(([name, value]) => `${name}: ${htmlText(String(value))}`)
         .join('\n');
       ctx.body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign-in error</title></head><body><h1>Sign-in error</h1><pre>${text}</pre></body></html>`;
     },

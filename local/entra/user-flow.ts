@@ -4,6 +4,7 @@ import type { Application, Directory } from '../directory/directory.js';
 import type { Users } from '../directory/users.js';
 import { readBody } from '../http-body.js';
 import { type AadstsError, aadsts } from './aadsts.js';
+import { htmlText } from './html.js';
 import { OIDC_SCOPES, RESOURCE_PREFIX } from './provider.js';
 
 /**
@@ -56,8 +57,6 @@ export function asIndicator(params: URLSearchParams, scopes: UserScopes): URLSea
   return out;
 }
 
-const htmlText = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
 /** The stand-in's own page: no script, no inline style, nothing from outside. */
 const LOGIN_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
 
@@ -71,11 +70,11 @@ function loginPage(appName: string, username: string, error: string | undefined)
 <h1>Sign in</h1>
 <p>to continue to ${htmlText(appName)} (local Entra stand-in)</p>
 ${error ? `<p role="alert" id="error">${htmlText(error)}</p>` : ''}
-<form method="post" autocomplete="off">
+<form method="post">
 <p><label for="username">Email or username</label><br>
-<input id="username" name="username" type="email" required value="${htmlText(username)}"></p>
+<input id="username" name="username" type="email" autocomplete="username" required value="${htmlText(username)}"></p>
 <p><label for="password">Password</label><br>
-<input id="password" name="password" type="password" required></p>
+<input id="password" name="password" type="password" autocomplete="current-password" required></p>
 <p><button type="submit" id="submit">Sign in</button></p>
 </form>
 </main>

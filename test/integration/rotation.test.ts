@@ -164,6 +164,12 @@ describe('full rotation of the partner portal app (adopted through Rotation__Man
     // The value never reaches an event or a log line.
     expect(JSON.stringify(topic.published)).not.toContain(version?.value);
     expect(lines.join('\n')).not.toContain(version?.value);
+    // The run's outcome is kept for the dashboard, in the journal's table.
+    const journal = tableRotationJournal(tableClient('rotationjournal', env));
+    expect(await journal.lastRun()).toMatchObject({
+      outcome: 'succeeded',
+      summary: '1 apps, 1 rotated, 0 removed',
+    });
     // A second run the same day changes nothing.
     expect((await run({ appId: dcr.appId })).rotated).toEqual([]);
     expect(passwords(dcr.appId)).toHaveLength(2);
@@ -482,6 +488,10 @@ describe('drift, dry run, concurrency', () => {
     expect(summary.planned).toEqual([{ appId: app.appId, kind: 'rotate', keyId: secret.keyId }]);
     expect(JSON.stringify(id.directory.get(app.appId))).toBe(directoryBefore);
     expect(JSON.stringify(vaultVersions())).toBe(vaultBefore);
+    expect(await tableRotationJournal(tableClient('rotationjournal', env)).lastRun()).toMatchObject({
+      outcome: 'dry-run',
+      summary: '1 apps, 1 planned',
+    });
   });
 
   it('two concurrent runs and an event-driven run rotate an app exactly once', async () => {

@@ -171,6 +171,18 @@ describe('npm start (dist/local/start.js)', () => {
     expect(asUser.status).toBe(401);
     expect(asUser.headers.get('www-authenticate')).toContain('app-only token required');
 
+    // The dashboard: its URL and the demo reader's sign-in are printed; its sign-in configuration answers.
+    const dashboard = /Dashboard\s+(http:\/\/127\.0\.0\.1:\d+\/api\/dashboard)/.exec(output)?.[1];
+    expect(dashboard).toBeDefined();
+    expect(output).toMatch(/reader@contoso\.local\s+password \S+/);
+    const config = await fetch(`${dashboard}/config`);
+    expect(config.status).toBe(200);
+    expect(await config.json()).toMatchObject({
+      clientId: seededApps.dashboard.appId,
+      redirectUri: dashboard,
+      knownAuthorities: [new URL(settings.Values.AzureAd__Instance).host],
+    });
+
     // The banner tells how to read the demo secrets; it never prints one.
     const seeded = JSON.parse(readFileSync(join(temp, 'state', 'identity', 'seeded-apps.json'), 'utf8'));
     const secrets = Object.values(seeded as Record<string, { secret?: string }>)
