@@ -237,6 +237,14 @@ describe.skipIf(skipReason !== undefined)('dashboard views in a real browser', (
     expect(await page.isVisible('.chart .tip')).toBe(true);
     expect(tip).toContain(id.apps.dcr.displayName);
     expect(tip).toContain(new Date(id.apps.dcr.secretEnd ?? '').toISOString().slice(0, 10));
+    // The keyboard goes from mark to mark, and each names its credential to a screen reader.
+    await page.keyboard.press('Tab');
+    const next = await page.evaluate(() => ({
+      mark: document.activeElement?.classList.contains('mark') ?? false,
+      label: document.activeElement?.getAttribute('aria-label') ?? '',
+    }));
+    expect(next.mark).toBe(true);
+    expect(next.label).toMatch(/: (secret|certificate) .* (ends|ended) \d{4}-\d{2}-\d{2}/);
     expect(await axeViolations()).toEqual([]);
     await photograph('timeline');
   });
