@@ -6,6 +6,7 @@ import { repoRoot } from './lib/bicep.js';
 import { isIgnored, parseIgnoreRules } from './lib/funcignore.js';
 import {
   BUNDLE,
+  DASHBOARD_DIR,
   dependencyProblems,
   deploymentFiles,
   EXTERNAL,
@@ -18,18 +19,24 @@ const funcignore = readFileSync(join(repoRoot, '.funcignore'), 'utf8');
 describe('deployment package contents', () => {
   beforeAll(() => {
     // `npm test` builds first; when this file runs alone, build what is deployed.
-    if (!existsSync(join(repoRoot, BUNDLE))) {
-      execFileSync(process.execPath, [join(repoRoot, 'scripts/bundle.mjs')], {
-        cwd: repoRoot,
-        stdio: 'inherit',
-      });
+    for (const [built, script] of [
+      [BUNDLE, 'scripts/bundle.mjs'],
+      [`${DASHBOARD_DIR}/index.html`, 'scripts/build-dashboard.mjs'],
+    ] as const) {
+      if (existsSync(join(repoRoot, built))) continue;
+      execFileSync(process.execPath, [join(repoRoot, script)], { cwd: repoRoot, stdio: 'inherit' });
     }
   }, 180_000);
 
-  it('holds host.json, package.json and the bundle with its source map, and nothing local, test, source or secret', () => {
+  it('holds host.json, package.json, the bundle with its source map and the dashboard page, and nothing local, test, source or secret', () => {
     const files = deploymentFiles(repoRoot, funcignore);
     expect(packageProblems(files)).toEqual([]);
-    expect(files.filter((file) => file.startsWith('dist/'))).toEqual([BUNDLE, `${BUNDLE}.map`]);
+    const dashboard = files.filter((file) => file.startsWith(`${DASHBOARD_DIR}/`));
+    expect(files.filter((file) => file.startsWith('dist/'))).toEqual([BUNDLE, `${BUNDLE}.map`, ...dashboard]);
+    // The page and its hashed script and stylesheet: what scripts/build-dashboard.mjs writes, no source map.
+    expect(
+      dashboard.map((file) => file.slice(DASHBOARD_DIR.length + 1).replace(/\.[A-Z0-9]{8}\./, '.*.')).sort(),
+    ).toEqual(['assets/main.*.css', 'assets/main.*.js', 'index.html']);
     const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { main: string };
     expect(manifest.main).toBe(BUNDLE);
   });
@@ -80,6 +87,8 @@ describe('deployment package contents', () => {
       'dist/shared/platform/log.js would be deployed (compiled modules the bundle already holds).',
       'dist/bundle/app.js is missing from the package.',
       'dist/bundle/app.js.map is missing from the package.',
+      'dist/dashboard/index.html is missing from the package.',
+      'dist/dashboard/assets is missing its script or stylesheet.',
     ]);
     expect(dependencyProblems('node_modules/\n', ['jose'])).toEqual([
       '.funcignore drops production dependency jose.',
@@ -98,6 +107,8 @@ describe('.funcignore matching (gitignore semantics)', () => {
     expect(isIgnored(shipped, 'dist/functions/health.js')).toBe(true);
     expect(isIgnored(shipped, 'dist/shared/platform/log.js.map')).toBe(true);
     expect(isIgnored(shipped, 'dist/bundle/app.js.map')).toBe(false);
+    expect(isIgnored(shipped, 'dist/dashboard/assets/main.ABCDEFGH.js')).toBe(false);
+    expect(isIgnored(shipped, 'dist/dashboard/assets/main.ABCDEFGH.js.map')).toBe(true);
     expect(isIgnored(shipped, 'node_modules/jose/dist/index.js.map')).toBe(true);
     expect(isIgnored(rules, 'shared/a/b.ts')).toBe(true);
     expect(isIgnored(rules, 'keep.ts')).toBe(false);

@@ -16,6 +16,7 @@ import { repoRoot } from './lib/bicep.js';
 import { isDirectoryIgnored, isIgnored, parseIgnoreRules } from './lib/funcignore.js';
 import {
   BUNDLE,
+  DASHBOARD_DIR,
   deploymentFiles,
   EXTERNAL,
   installedPackages,
@@ -168,6 +169,7 @@ describe('azd packaging in azd’s order (temporary copy of the repository)', ()
     expect(zipped).toEqual(expected);
     expect(zipped).toContain(BUNDLE);
     expect(zipped).toContain(`${BUNDLE}.map`);
+    expect(zipped).toContain(`${DASHBOARD_DIR}/index.html`);
   });
 
   it('ships the bundle and, from package-lock.json, only what the bundle leaves out', () => {

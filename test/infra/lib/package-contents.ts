@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DASHBOARD_DIR } from '../../../scripts/build-dashboard.mjs';
 import { BUNDLE } from '../../../scripts/bundle.mjs';
 import { isDirectoryIgnored, isIgnored, parseIgnoreRules } from './funcignore.js';
 
@@ -54,12 +55,18 @@ export function packageProblems(files: readonly string[]): string[] {
   for (const required of ['host.json', 'package.json']) {
     if (!files.includes(required)) problems.push(`${required} is missing from the package.`);
   }
-  for (const required of [BUNDLE, `${BUNDLE}.map`]) {
+  for (const required of [BUNDLE, `${BUNDLE}.map`, `${DASHBOARD_DIR}/index.html`]) {
     if (!files.includes(required)) problems.push(`${required} is missing from the package.`);
   }
+  const assets = files.filter(
+    (file) => file.startsWith(`${DASHBOARD_DIR}/`) && !file.endsWith('/index.html'),
+  );
+  if (!assets.some((file) => file.endsWith('.js')) || !assets.some((file) => file.endsWith('.css')))
+    problems.push(`${DASHBOARD_DIR}/assets is missing its script or stylesheet.`);
   return problems;
 }
 
+export { DASHBOARD_DIR } from '../../../scripts/build-dashboard.mjs';
 export { BUNDLE, EXTERNAL } from '../../../scripts/bundle.mjs';
 
 /** The dependencies the package installs must survive .funcignore, since the package is built locally. */
