@@ -4,8 +4,8 @@ import { ENTRA_PUBLIC_CLOUD } from '../platform/identity-settings.js';
 import { type Claims, checkAuthorization, checkTimes, tokenVersion } from './claims.js';
 import { fail, ValidationFailure } from './errors.js';
 import { importSigningKey, type KeySetRegistry } from './keys.js';
-import { BoundedLru } from './lru.js';
 import { GUID, type Policy } from './policy.js';
+import { SecondChanceCache } from './second-chance-cache.js';
 
 /**
  * The verifier (RFC 8725): size, shape, algorithm allow-list, issuer (from the configured metadata
@@ -152,18 +152,19 @@ export function metadataUrlFor(
 
 export class Verifier {
   readonly #options: VerifierOptions;
-  readonly #cache: BoundedLru<CachedToken> | undefined;
-  readonly #badSignatures: BoundedLru<true>;
+  readonly #cache: SecondChanceCache<CachedToken> | undefined;
+  readonly #badSignatures: SecondChanceCache<true>;
   readonly #negativeTtlMs: number;
   readonly #routes = new WeakMap<Policy, Map<string, { '1.0'?: IssuerRoute; '2.0'?: IssuerRoute }>>();
 
   constructor(options: VerifierOptions) {
     this.#options = options;
     const { cache } = options;
-    this.#cache = cache.maxEntries > 0 ? new BoundedLru({ ...cache, clock: options.clock }) : undefined;
+    this.#cache =
+      cache.maxEntries > 0 ? new SecondChanceCache({ ...cache, clock: options.clock }) : undefined;
     const negative = options.negativeCache ?? { maxEntries: 1000, ttlMs: 600_000 };
     this.#negativeTtlMs = negative.ttlMs;
-    this.#badSignatures = new BoundedLru({
+    this.#badSignatures = new SecondChanceCache({
       maxEntries: negative.maxEntries,
       maxBytes: negative.maxEntries * 64,
       clock: options.clock,
