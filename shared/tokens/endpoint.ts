@@ -22,12 +22,13 @@ export interface TokenGrant {
 /**
  * `POST /api/token` without the Functions SDK: body in, OAuth response out. Logs the client,
  * scope, cache outcome, the IdP correlation id and the latency; never the token. With `hits`, a
- * cache hit is counted there and logged in its periodic summary instead of a line of its own.
+ * cache hit is counted there and logged in its periodic summary instead of a line of its own, and
+ * `log` is not called: a hit builds no logger.
  */
 export async function handleTokenRequest(
   acquirer: TokenAcquirer,
   input: { contentType: string | null; body: string; invocationId: string },
-  logger: Logger,
+  log: () => Logger,
   clock: () => number,
   grant?: TokenGrant,
   hits?: HitSummary,
@@ -56,7 +57,7 @@ export async function handleTokenRequest(
       hits.record(grant?.caller, client, scope, now - started);
       return tokenResponse(token, now);
     }
-    logger.info('Token issued', {
+    log().info('Token issued', {
       ...(grant ? { caller: grant.caller } : {}),
       client,
       scope,
@@ -89,12 +90,12 @@ export async function handleTokenRequest(
         error.code === 'client_not_granted' ||
         error.code === 'scope_not_granted'
       ) {
-        logger.info('Token request refused', fields);
-      } else logger.warn('Token request failed', fields);
+        log().info('Token request refused', fields);
+      } else log().warn('Token request failed', fields);
       return oauthError(error);
     }
     recordAcquisition(configuredClient(), 'failed', undefined);
-    logger.error('Token request failed unexpectedly', { client, scope, error, latencyMs: clock() - started });
+    log().error('Token request failed unexpectedly', { client, scope, error, latencyMs: clock() - started });
     return unexpectedError(input.invocationId);
   }
 }
