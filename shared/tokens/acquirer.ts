@@ -106,24 +106,38 @@ export class TokenAcquirer {
     return client;
   }
 
+  /**
+   * acquire() for a token held and valid past MSAL's renewal point, without waiting (the path of
+   * nearly every call): undefined when acquire() must run. Throws resolve()'s errors.
+   */
+  cached(clientName: string | undefined, scope: string): AcquiredToken | undefined {
+    const client = this.resolve(clientName, scope);
+    return this.held(client, scope, `${client.name}\n${scope}`);
+  }
+
   async acquire(clientName: string | undefined, scope: string): Promise<AcquiredToken> {
     const client = this.resolve(clientName, scope);
     const key = `${client.name}\n${scope}`;
-    const now = this.options.clock();
-    const state = this.states.get(key);
-    if (state && now < state.expiresAt - MSAL_RENEWAL_OFFSET_MS && this.isCurrent(state.handle)) {
-      if (now >= state.refreshAt) this.refreshInBackground(client, scope, key, state);
-      // The remembered token is what msal-node's cache would return (the same token until MSAL's
-      // renewal point), without its cache lookup on every call. Past refresh_in, msal-node would
-      // also call the IdP in-request for every caller (uncoalesced); the background refresh above
-      // renews it once.
-      return state.hit;
-    }
+    const held = this.held(client, scope, key);
+    if (held) return held;
     const running = this.inflight.get(key);
     if (running) return { ...(await running), cache: 'coalesced' };
     const promise = this.fetch(client, scope, key).finally(() => this.inflight.delete(key));
     this.inflight.set(key, promise);
     return promise;
+  }
+
+  private held(client: ClientConfig, scope: string, key: string): AcquiredToken | undefined {
+    const now = this.options.clock();
+    const state = this.states.get(key);
+    if (!state || now >= state.expiresAt - MSAL_RENEWAL_OFFSET_MS || !this.isCurrent(state.handle))
+      return undefined;
+    if (now >= state.refreshAt) this.refreshInBackground(client, scope, key, state);
+    // The remembered token is what msal-node's cache would return (the same token until MSAL's
+    // renewal point), without its cache lookup on every call. Past refresh_in, msal-node would
+    // also call the IdP in-request for every caller (uncoalesced); the background refresh above
+    // renews it once.
+    return state.hit;
   }
 
   private async fetch(client: ClientConfig, scope: string, key: string): Promise<AcquiredToken> {

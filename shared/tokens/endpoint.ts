@@ -49,7 +49,7 @@ export async function handleTokenRequest(
       throw new TokenError('client_not_granted', 'This caller is not granted the requested client');
     if (refused === 'scope')
       throw new TokenError('scope_not_granted', 'This caller is not granted the requested scope');
-    const token = await acquirer.acquire(client, scope);
+    const token = acquirer.cached(client, scope) ?? (await acquirer.acquire(client, scope));
     recordAcquisition(client, 'issued', token.cache);
     grant?.issued(client, scope);
     if (hits && token.cache === 'hit') {
