@@ -75,6 +75,7 @@ export class TokenAcquirer {
   private readonly handles = new Map<string, Handle>();
   private readonly inflight = new Map<string, Promise<AcquiredToken>>();
   private readonly refreshing = new Set<string>();
+  private readonly grantableScopes = new WeakMap<ClientConfig, ReadonlySet<string>>();
 
   constructor(private readonly options: AcquirerOptions) {}
 
@@ -86,6 +87,9 @@ export class TokenAcquirer {
   /** Checks the request against configuration; throws typed errors for the caller's mistakes. */
   resolve(clientName: string | undefined, scope: string): ClientConfig {
     const name = clientName ?? DEFAULT_CLIENT;
+    const known = this.options.config.clients.get(name);
+    // The usual request, a configured client and one of its scopes: no pattern to test again.
+    if (known !== undefined && this.grantable(known).has(scope)) return known;
     if (!SCOPE.test(scope)) {
       throw new TokenError('invalid_scope', 'scope must be a single <resource>/.default scope');
     }
@@ -104,6 +108,16 @@ export class TokenAcquirer {
       throw new TokenError('scope_not_allowed', `Client '${name}' may not request scope '${scope}'`);
     }
     return client;
+  }
+
+  /** The client's allowed scopes that pass SCOPE, so that resolve() answers them without the pattern. */
+  private grantable(client: ClientConfig): ReadonlySet<string> {
+    let scopes = this.grantableScopes.get(client);
+    if (scopes === undefined) {
+      scopes = new Set([...client.allowedScopes].filter((scope) => SCOPE.test(scope)));
+      this.grantableScopes.set(client, scopes);
+    }
+    return scopes;
   }
 
   /**
