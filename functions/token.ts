@@ -6,6 +6,7 @@ import type { PlainResponse } from '../shared/platform/problem.js';
 import { registerHttp } from '../shared/platform/registry.js';
 import type { ReadyRuntime } from '../shared/platform/runtime.js';
 import { handleTokenRequest } from '../shared/tokens/endpoint.js';
+import { bodyText } from '../shared/tokens/request.js';
 import { type TokenRuntime, tokens } from '../shared/tokens/service.js';
 
 /**
@@ -20,11 +21,12 @@ export async function token(
 ): Promise<PlainResponse> {
   const input = {
     contentType: request.headers.get('content-type'),
-    body: await request.text(),
+    body: await bodyText(request),
     invocationId: context.invocationId,
   };
   const { acquirer, clock, hits } = service;
-  return handleTokenRequest(acquirer, input, loggerFor(context), clock, caller.tokenGrant, hits);
+  const log = () => loggerFor(context);
+  return handleTokenRequest(acquirer, input, log, clock, caller.tokenGrant, hits);
 }
 
 registerHttp('token', {

@@ -11,8 +11,12 @@ export async function validate(
   _context: unknown,
   { service }: ReadyRuntime<ValidationRuntime>,
 ): Promise<PlainResponse> {
-  const source = await tokenSourceOf(request);
-  return service.validate(source, request.params.policy?.split('/')[0] || 'default');
+  const policy = request.params.policy?.split('/')[0] || 'default';
+  const source = tokenSourceOf(request);
+  // Without an await for a GET (no body): the cached-token answer needs no promise of its own.
+  return source instanceof Promise
+    ? service.validate(await source, policy)
+    : service.validate(source, policy);
 }
 
 registerHttp('validate', {

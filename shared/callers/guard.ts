@@ -52,9 +52,25 @@ const str = (value: unknown): string | undefined => (typeof value === 'string' ?
  */
 export class CallerGuard {
   readonly #options: GuardOptions;
+  #keyOnly: Admission | undefined;
 
   constructor(options: GuardOptions) {
     this.#options = options;
+  }
+
+  /**
+   * The admission of a call the function key alone admits (no caller token where none is
+   * required), without waiting and the same every time; undefined when `admit` must decide.
+   */
+  admitKeyOnly(operation: CallerOperation, authorization: string | null): Admission | undefined {
+    const { verifier, allowKeyOnly, legacyIntrospectionPolicy } = this.#options;
+    const hasToken = authorization !== null && BEARER.test(authorization);
+    const legacyGuarded = legacyIntrospectionPolicy && (operation === 'introspect' || operation === 'revoke');
+    if (verifier === undefined || (!hasToken && allowKeyOnly && !legacyGuarded)) {
+      this.#keyOnly ??= { ok: true, caller: this.#keyCaller() };
+      return this.#keyOnly;
+    }
+    return undefined;
   }
 
   /** `log`: the invocation's logger, so a refusal is logged with its invocation id. */
@@ -63,11 +79,11 @@ export class CallerGuard {
     authorization: string | null,
     log: Logger = this.#options.log,
   ): Promise<Admission> {
-    const { verifier, allowKeyOnly, legacyIntrospectionPolicy } = this.#options;
-    const hasToken = BEARER.test(authorization ?? '');
+    const keyOnly = this.admitKeyOnly(operation, authorization);
+    if (keyOnly) return keyOnly;
+    const { verifier, legacyIntrospectionPolicy } = this.#options;
+    if (verifier === undefined) return { ok: true, caller: this.#keyCaller() }; // answered above; narrows the type
     const legacyGuarded = legacyIntrospectionPolicy && (operation === 'introspect' || operation === 'revoke');
-    if (verifier === undefined || (!hasToken && allowKeyOnly && !legacyGuarded))
-      return { ok: true, caller: this.#keyCaller() };
     const outcome = await verifier.verify(authorization, verifier.policy);
     if ('response' in outcome) {
       log.info('Caller refused', { operation, status: outcome.response.status });

@@ -42,11 +42,11 @@ export function forCaller<T>(
       loggerFor(context).error(`${callers.name} configuration invalid`, { problems: ready.problems });
       return configurationProblem(callers.name, ready.problems);
     }
-    const admission = await ready.guard.admit(
-      operation,
-      request.headers.get('authorization'),
-      loggerFor(context),
-    );
+    const authorization = request.headers.get('authorization');
+    // A key-only call (the default) is admitted without a promise or a logger of its own.
+    const admission =
+      ready.guard.admitKeyOnly(operation, authorization) ??
+      (await ready.guard.admit(operation, authorization, loggerFor(context)));
     if (!admission.ok) return admission.response;
     return handler(request, context, runtime, admission.caller);
   };

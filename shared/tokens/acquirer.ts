@@ -75,6 +75,7 @@ export class TokenAcquirer {
   private readonly handles = new Map<string, Handle>();
   private readonly inflight = new Map<string, Promise<AcquiredToken>>();
   private readonly refreshing = new Set<string>();
+  private readonly grantableScopes = new WeakMap<ClientConfig, ReadonlySet<string>>();
 
   constructor(private readonly options: AcquirerOptions) {}
 
@@ -86,6 +87,9 @@ export class TokenAcquirer {
   /** Checks the request against configuration; throws typed errors for the caller's mistakes. */
   resolve(clientName: string | undefined, scope: string): ClientConfig {
     const name = clientName ?? DEFAULT_CLIENT;
+    const known = this.options.config.clients.get(name);
+    // The usual request, a configured client and one of its scopes: no pattern to test again.
+    if (known !== undefined && this.grantable(known).has(scope)) return known;
     if (!SCOPE.test(scope)) {
       throw new TokenError('invalid_scope', 'scope must be a single <resource>/.default scope');
     }
@@ -106,24 +110,48 @@ export class TokenAcquirer {
     return client;
   }
 
+  /** The client's allowed scopes that pass SCOPE, so that resolve() answers them without the pattern. */
+  private grantable(client: ClientConfig): ReadonlySet<string> {
+    let scopes = this.grantableScopes.get(client);
+    if (scopes === undefined) {
+      scopes = new Set([...client.allowedScopes].filter((scope) => SCOPE.test(scope)));
+      this.grantableScopes.set(client, scopes);
+    }
+    return scopes;
+  }
+
+  /**
+   * acquire() for a token held and valid past MSAL's renewal point, without waiting (the path of
+   * nearly every call): undefined when acquire() must run. Throws resolve()'s errors.
+   */
+  cached(clientName: string | undefined, scope: string): AcquiredToken | undefined {
+    const client = this.resolve(clientName, scope);
+    return this.held(client, scope, `${client.name}\n${scope}`);
+  }
+
   async acquire(clientName: string | undefined, scope: string): Promise<AcquiredToken> {
     const client = this.resolve(clientName, scope);
     const key = `${client.name}\n${scope}`;
-    const now = this.options.clock();
-    const state = this.states.get(key);
-    if (state && now < state.expiresAt - MSAL_RENEWAL_OFFSET_MS && this.isCurrent(state.handle)) {
-      if (now >= state.refreshAt) this.refreshInBackground(client, scope, key, state);
-      // The remembered token is what msal-node's cache would return (the same token until MSAL's
-      // renewal point), without its cache lookup on every call. Past refresh_in, msal-node would
-      // also call the IdP in-request for every caller (uncoalesced); the background refresh above
-      // renews it once.
-      return state.hit;
-    }
+    const held = this.held(client, scope, key);
+    if (held) return held;
     const running = this.inflight.get(key);
     if (running) return { ...(await running), cache: 'coalesced' };
     const promise = this.fetch(client, scope, key).finally(() => this.inflight.delete(key));
     this.inflight.set(key, promise);
     return promise;
+  }
+
+  private held(client: ClientConfig, scope: string, key: string): AcquiredToken | undefined {
+    const now = this.options.clock();
+    const state = this.states.get(key);
+    if (!state || now >= state.expiresAt - MSAL_RENEWAL_OFFSET_MS || !this.isCurrent(state.handle))
+      return undefined;
+    if (now >= state.refreshAt) this.refreshInBackground(client, scope, key, state);
+    // The remembered token is what msal-node's cache would return (the same token until MSAL's
+    // renewal point), without its cache lookup on every call. Past refresh_in, msal-node would
+    // also call the IdP in-request for every caller (uncoalesced); the background refresh above
+    // renews it once.
+    return state.hit;
   }
 
   private async fetch(client: ClientConfig, scope: string, key: string): Promise<AcquiredToken> {

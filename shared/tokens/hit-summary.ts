@@ -21,8 +21,9 @@ interface Entry {
 export class HitSummary {
   readonly #logger: Logger;
   readonly #intervalMs: number;
-  // Bounded: a hit means a configured client and one of its allowed scopes, asked by an admitted caller.
-  readonly #entries = new Map<string, Entry>();
+  // By caller, client, then scope (no key string built per hit). Bounded: a hit means a configured
+  // client and one of its allowed scopes, asked by an admitted caller.
+  readonly #entries = new Map<string | undefined, Map<string, Map<string, Entry>>>();
   #timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(logger: Logger, intervalSeconds = HIT_SUMMARY_SECONDS) {
@@ -31,12 +32,21 @@ export class HitSummary {
   }
 
   record(caller: string | undefined, client: string, scope: string, latencyMs: number): void {
-    const key = `${caller ?? ''}\n${client}\n${scope}`;
-    const entry = this.#entries.get(key);
+    let byClient = this.#entries.get(caller);
+    if (byClient === undefined) {
+      byClient = new Map();
+      this.#entries.set(caller, byClient);
+    }
+    let byScope = byClient.get(client);
+    if (byScope === undefined) {
+      byScope = new Map();
+      byClient.set(client, byScope);
+    }
+    const entry = byScope.get(scope);
     if (entry) {
       entry.count++;
       if (latencyMs > entry.maxLatencyMs) entry.maxLatencyMs = latencyMs;
-    } else this.#entries.set(key, { caller, client, scope, count: 1, maxLatencyMs: latencyMs });
+    } else byScope.set(scope, { caller, client, scope, count: 1, maxLatencyMs: latencyMs });
     if (this.#timer === undefined) {
       this.#timer = setTimeout(() => this.flush(), this.#intervalMs);
       // A pending summary never keeps the process alive.
@@ -49,7 +59,10 @@ export class HitSummary {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     const seconds = this.#intervalMs / 1000;
-    for (const { caller, client, scope, count, maxLatencyMs } of this.#entries.values()) {
+    const entries = [...this.#entries.values()].flatMap((byClient) =>
+      [...byClient.values()].flatMap((byScope) => [...byScope.values()]),
+    );
+    for (const { caller, client, scope, count, maxLatencyMs } of entries) {
       this.#logger.info('Tokens served from cache', {
         ...(caller === undefined ? {} : { caller }),
         client,

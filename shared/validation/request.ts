@@ -23,31 +23,45 @@ export function isForm(contentType: string | null): boolean {
   return (contentType ?? '').split(';')[0]?.trim().toLowerCase() === 'application/x-www-form-urlencoded';
 }
 
+/** The value after the `Bearer` scheme, trimmed; undefined for a blank header or another scheme. */
+function bearerValue(authorization: string): string | undefined {
+  // What nearly every gateway sends, without the regex's match array.
+  if (authorization.startsWith('Bearer ')) return authorization.slice(7).trim();
+  if (authorization.trim() === '') return undefined;
+  const scheme = BEARER_SCHEME.exec(authorization);
+  return scheme ? authorization.slice(scheme[0].length).trim() : undefined;
+}
+
 /**
  * Returns the token, or undefined when the request carries none (401 without an error code). Its
  * characters are checked by checkBearerSyntax.
  */
 export function extractToken(source: TokenSource): string | undefined {
-  const found: string[] = [];
-  const auth = source.authorization;
-  if (auth !== null && auth.trim() !== '') {
-    const scheme = BEARER_SCHEME.exec(auth);
-    if (scheme) {
-      const value = auth.slice(scheme[0].length).trim();
+  let token: string | undefined;
+  let methods = 0;
+  if (source.authorization !== null) {
+    const value = bearerValue(source.authorization);
+    if (value !== undefined) {
       if (!value) throw fail('empty_token');
-      found.push(value);
+      token = value;
+      methods += 1;
     }
   }
-  const queryValues = source.query.getAll('access_token');
-  if (queryValues.length > 1) throw fail('duplicate_token');
-  if (queryValues.length === 1) found.push(queryValues[0] ?? '');
+  if (source.query.has('access_token')) {
+    const queryValues = source.query.getAll('access_token');
+    if (queryValues.length > 1) throw fail('duplicate_token');
+    token = queryValues[0] ?? '';
+    methods += 1;
+  }
   if (source.body !== undefined && source.body.length > 0 && isForm(source.contentType)) {
     const formValues = new URLSearchParams(source.body).getAll('access_token');
     if (formValues.length > 1) throw fail('duplicate_token');
-    if (formValues.length === 1) found.push(formValues[0] ?? '');
+    if (formValues.length === 1) {
+      token = formValues[0] ?? '';
+      methods += 1;
+    }
   }
-  if (found.length > 1) throw fail('several_methods');
-  const token = found[0];
+  if (methods > 1) throw fail('several_methods');
   if (token === undefined) return undefined;
   if (!token) throw fail('empty_access_token');
   return token;

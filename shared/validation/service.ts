@@ -45,15 +45,17 @@ export interface RequestLike {
   text(): Promise<string>;
 }
 
-export async function tokenSourceOf(request: RequestLike): Promise<TokenSource> {
-  const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
-  return {
-    authorization: request.headers.get('authorization'),
-    // Only a body has a content type worth reading (GET is nearly every gateway call).
-    contentType: hasBody ? request.headers.get('content-type') : null,
+/** The request's token source: without waiting for GET and HEAD (nearly every gateway call), which have no body. */
+export function tokenSourceOf(request: RequestLike): TokenSource | Promise<TokenSource> {
+  const authorization = request.headers.get('authorization');
+  if (request.method === 'GET' || request.method === 'HEAD')
+    return { authorization, contentType: null, query: request.query, body: undefined };
+  return request.text().then((body) => ({
+    authorization,
+    contentType: request.headers.get('content-type'),
     query: request.query,
-    body: hasBody ? await request.text() : undefined,
-  };
+    body,
+  }));
 }
 
 const revoked = (verified: VerifiedToken) =>
@@ -92,7 +94,8 @@ export class ValidationService {
     return isRevoked === false ? verified : undefined;
   }
 
-  async validate(source: TokenSource, policyName: string): Promise<PlainResponse> {
+  /** The answer itself for a cached token (no promise on the path nearly every gateway call takes). */
+  validate(source: TokenSource, policyName: string): PlainResponse | Promise<PlainResponse> {
     const policy = this.#options.policies.get(policyName);
     if (!policy) {
       return problemResponse({
@@ -115,20 +118,41 @@ export class ValidationService {
       recordValidation(policy.name, 'no_token', false, started);
       return noTokenResponse(policy.realm);
     }
+    let verified: VerifiedToken | undefined;
     try {
       // A cached token is this exact string, verified before: only an unknown one needs its syntax checked.
-      const verified = this.#checkNow(token, policy) ?? (await this.#checkUncached(token, policy));
-      this.#count(verified.claims, policy);
-      const response = validateSuccess(verified.claims, policy, Math.floor(this.#options.clock() / 1000));
-      recordValidation(policy.name, undefined, verified.cacheHit, started);
-      return response;
+      verified = this.#checkNow(token, policy);
     } catch (error) {
-      if (!(error instanceof ValidationFailure)) throw error;
-      // A malformed request is not a validation: no usage count.
-      if (error.code !== 'invalid_request') this.#count(error.verifiedClaims, policy, error.reason);
-      recordValidation(policy.name, error, false, started);
-      return validateFailure(error, policy, policy.realm);
+      return this.#refused(error, policy, started);
     }
+    return verified
+      ? this.#allowed(verified, policy, started)
+      : this.#validateUncached(token, policy, started);
+  }
+
+  async #validateUncached(token: string, policy: Policy, started: number): Promise<PlainResponse> {
+    let verified: VerifiedToken;
+    try {
+      verified = await this.#checkUncached(token, policy);
+    } catch (error) {
+      return this.#refused(error, policy, started);
+    }
+    return this.#allowed(verified, policy, started);
+  }
+
+  #allowed(verified: VerifiedToken, policy: Policy, started: number): PlainResponse {
+    this.#count(verified.claims, policy);
+    const response = validateSuccess(verified.claims, policy, Math.floor(this.#options.clock() / 1000));
+    recordValidation(policy.name, undefined, verified.cacheHit, started);
+    return response;
+  }
+
+  #refused(error: unknown, policy: Policy, started: number): PlainResponse {
+    if (!(error instanceof ValidationFailure)) throw error;
+    // A malformed request is not a validation: no usage count.
+    if (error.code !== 'invalid_request') this.#count(error.verifiedClaims, policy, error.reason);
+    recordValidation(policy.name, error, false, started);
+    return validateFailure(error, policy, policy.realm);
   }
 
   async #checkUncached(token: string, policy: Policy): Promise<VerifiedToken> {

@@ -29,12 +29,17 @@ export interface UsageStore {
 /** Counters held per process; beyond this many keys new ones fold into an `(other)` client. */
 const MAX_KEYS = 10_000;
 
+/** Times kept as epoch ms on the hot path; written as ISO strings at flush. */
+type Counter = Omit<UsageRecord, 'firstSeen' | 'lastSeen'> & { key: string; firstMs: number; lastMs: number };
+
 export class UsageRecorder {
-  /** Times kept as epoch ms on the hot path; written as ISO strings at flush. */
-  readonly #counters = new Map<
-    string,
-    Omit<UsageRecord, 'firstSeen' | 'lastSeen'> & { firstMs: number; lastMs: number }
-  >();
+  readonly #counters = new Map<string, Counter>();
+  /**
+   * The same counters by the strings as given (tenant, client, policy): the hot path builds no key
+   * string. Bounded like the counters (a tenant spelled in other cases is another path to one counter).
+   */
+  readonly #byGiven = new Map<string, Map<string, Map<string, Counter>>>();
+  #paths = 0;
   readonly #dirty = new Set<string>();
   readonly #store: UsageStore;
   readonly #clock: () => number;
@@ -52,20 +57,34 @@ export class UsageRecorder {
 
   /** One validation; `failureReason` is set for a failure. */
   record(tid: string, clientId: string, policy: string, failureReason?: string): void {
+    const counter =
+      this.#byGiven.get(tid)?.get(clientId)?.get(policy) ?? this.#counter(tid, clientId, policy);
+    if (failureReason === undefined) counter.success += 1;
+    else {
+      counter.failure += 1;
+      counter.failureReasons[failureReason] = (counter.failureReasons[failureReason] ?? 0) + 1;
+    }
+    counter.lastMs = this.#clock();
+    this.#dirty.add(counter.key);
+  }
+
+  #counter(tid: string, clientId: string, policy: string): Counter {
     // Tenant ids are GUIDs, which compare case-insensitively: one tenant, one counter.
     let tenantId = tid.toLowerCase();
-    let key = `${tenantId}|${clientId}|${policy}`;
+    let counted = clientId;
+    let key = `${tenantId}|${counted}|${policy}`;
     if (!this.#counters.has(key) && this.#counters.size >= MAX_KEYS) {
       tenantId = '(other)';
-      clientId = '(other)';
-      key = `${tenantId}|${clientId}|${policy}`;
+      counted = '(other)';
+      key = `${tenantId}|${counted}|${policy}`;
     }
-    const now = this.#clock();
-    let record = this.#counters.get(key);
-    if (!record) {
-      record = {
+    let counter = this.#counters.get(key);
+    if (!counter) {
+      const now = this.#clock();
+      counter = {
+        key,
         tenantId,
-        clientId,
+        clientId: counted,
         policy,
         success: 0,
         failure: 0,
@@ -73,15 +92,23 @@ export class UsageRecorder {
         firstMs: now,
         lastMs: now,
       };
-      this.#counters.set(key, record);
+      this.#counters.set(key, counter);
     }
-    if (failureReason === undefined) record.success += 1;
-    else {
-      record.failure += 1;
-      record.failureReasons[failureReason] = (record.failureReasons[failureReason] ?? 0) + 1;
+    if (this.#paths < 2 * MAX_KEYS) {
+      this.#paths += 1;
+      let byClient = this.#byGiven.get(tid);
+      if (!byClient) {
+        byClient = new Map();
+        this.#byGiven.set(tid, byClient);
+      }
+      let byPolicy = byClient.get(clientId);
+      if (!byPolicy) {
+        byPolicy = new Map();
+        byClient.set(clientId, byPolicy);
+      }
+      byPolicy.set(policy, counter);
     }
-    record.lastMs = now;
-    this.#dirty.add(key);
+    return counter;
   }
 
   /** Writes every counter changed since the last flush (one batch per partition). */
@@ -93,7 +120,7 @@ export class UsageRecorder {
       for (const key of keys) {
         const counter = this.#counters.get(key);
         if (!counter) continue;
-        const { firstMs, lastMs, ...counts } = counter;
+        const { key: _key, firstMs, lastMs, ...counts } = counter;
         records.push({
           ...counts,
           failureReasons: { ...counts.failureReasons },

@@ -4,8 +4,8 @@ import { ENTRA_PUBLIC_CLOUD } from '../platform/identity-settings.js';
 import { type Claims, checkAuthorization, checkTimes, tokenVersion } from './claims.js';
 import { fail, ValidationFailure } from './errors.js';
 import { importSigningKey, type KeySetRegistry } from './keys.js';
-import { BoundedLru } from './lru.js';
 import { GUID, type Policy } from './policy.js';
+import { SecondChanceCache } from './second-chance-cache.js';
 
 /**
  * The verifier (RFC 8725): size, shape, algorithm allow-list, issuer (from the configured metadata
@@ -37,12 +37,12 @@ export interface VerifiedToken {
 }
 
 interface CachedToken {
+  /** The whole token: a hit is this exact string (the cache key is only its signature, see cacheKeyOf). */
+  token: string;
   claims: Claims;
   metadataUrl: string;
-  /** VerifiedToken.hash (of the signed part; the cache key is the whole token, see cacheKeyOf). */
+  /** VerifiedToken.hash (of the signed part). */
   signedHash: string;
-  /** Keyed by the token's SHA-256 (a long token), not by the token itself: lookups check it matches. */
-  hashed: boolean;
   /** The JWS algorithm it was signed with: each policy's allow-list applies on a hit too. */
   alg: string;
 }
@@ -113,18 +113,16 @@ export function tokenHash(token: string): string {
 }
 
 /**
- * Tokens up to this length key the verified-token cache as themselves: V8 hashes a string once
- * (over all its characters up to 16,383) and compares it in full on a hit, so a different string
- * never shares an entry, and no SHA-256 runs on a hit. A longer string gets a hash from its length
- * alone, so equal-length long tokens would all collide (a flood makes each lookup a linear scan):
- * those, at most `Validation__MaxTokenBytes` (16,384 by default), keep the SHA-256 key. Real Entra
- * tokens are 1–2 KiB; large group claims stay well under 8 KiB.
+ * The verified-token cache key: the token's signature segment (after its last `.`), and a hit is
+ * the entry whose whole token equals the one presented. V8 hashes a new string over all its
+ * characters (up to 16,383) on every lookup: the 342 characters of an RS256 signature instead of
+ * the 1–2 KiB token (the largest part of a hit, measured), and never a SHA-256. Only verified
+ * tokens are stored, so every key is a signature the issuer made: short, and not chosen by an
+ * attacker, so a flood of long, equal-length tokens cannot make keys share a hash. A different
+ * string with a stored token's signature finds that entry, fails the comparison, and is verified.
  */
-export const EXACT_KEY_MAX_CHARS = 8192;
-
-/** The verified-token cache key: the token itself, or its SHA-256 when it is longer than EXACT_KEY_MAX_CHARS. */
 export function cacheKeyOf(token: string): string {
-  return token.length <= EXACT_KEY_MAX_CHARS ? token : tokenHash(token);
+  return token.slice(token.lastIndexOf('.') + 1);
 }
 
 /** Whether `iss` equals an issuer template with `{tenantid}` = `tid`. */
@@ -152,18 +150,19 @@ export function metadataUrlFor(
 
 export class Verifier {
   readonly #options: VerifierOptions;
-  readonly #cache: BoundedLru<CachedToken> | undefined;
-  readonly #badSignatures: BoundedLru<true>;
+  readonly #cache: SecondChanceCache<CachedToken> | undefined;
+  readonly #badSignatures: SecondChanceCache<true>;
   readonly #negativeTtlMs: number;
   readonly #routes = new WeakMap<Policy, Map<string, { '1.0'?: IssuerRoute; '2.0'?: IssuerRoute }>>();
 
   constructor(options: VerifierOptions) {
     this.#options = options;
     const { cache } = options;
-    this.#cache = cache.maxEntries > 0 ? new BoundedLru({ ...cache, clock: options.clock }) : undefined;
+    this.#cache =
+      cache.maxEntries > 0 ? new SecondChanceCache({ ...cache, clock: options.clock }) : undefined;
     const negative = options.negativeCache ?? { maxEntries: 1000, ttlMs: 600_000 };
     this.#negativeTtlMs = negative.ttlMs;
-    this.#badSignatures = new BoundedLru({
+    this.#badSignatures = new SecondChanceCache({
       maxEntries: negative.maxEntries,
       maxBytes: negative.maxEntries * 64,
       clock: options.clock,
@@ -181,14 +180,14 @@ export class Verifier {
 
   /** verify() for a token already in the cache, without waiting: undefined when it must be verified. */
   verifyCached(token: string, policy: Policy): VerifiedToken | undefined {
-    const verified = this.#fromCache(this.#admit(token, policy), token.length, policy);
+    const verified = this.#fromCache(this.#admit(token, policy), token, policy);
     return verified && this.#authorize(verified, policy);
   }
 
   /** Everything that proves the token is genuine and current (no audience/scope checks). */
   async authenticate(token: string, policy: Policy): Promise<VerifiedToken> {
     const key = this.#admit(token, policy);
-    return this.#fromCache(key, token.length, policy) ?? (await this.#verifySignature(token, key, policy));
+    return this.#fromCache(key, token, policy) ?? (await this.#verifySignature(token, key, policy));
   }
 
   #authorize(verified: VerifiedToken, policy: Policy): VerifiedToken {
@@ -213,10 +212,10 @@ export class Verifier {
    * A hit is this exact string, already parsed and verified: only the policy-dependent checks
    * rerun. Undefined when the signature must be (re)checked for this policy.
    */
-  #fromCache(key: string, tokenLength: number, policy: Policy): VerifiedToken | undefined {
+  #fromCache(key: string, token: string, policy: Policy): VerifiedToken | undefined {
     const cached = this.#cache?.get(key);
-    // A short string that spells a long token's SHA-256 is not that token.
-    if (!cached || cached.hashed !== tokenLength > EXACT_KEY_MAX_CHARS) return undefined;
+    // The same signature on another string is not that token.
+    if (!cached || cached.token !== token) return undefined;
     const claims = cached.claims;
     if (!(policy.algorithms as string[]).includes(cached.alg)) throw fail('algorithm');
     // A cached signature only counts if this policy would trust the same issuer key set.
@@ -240,8 +239,7 @@ export class Verifier {
     if (!signaturePart) throw fail('unsigned');
     if (!B64URL.test(signaturePart)) throw fail('malformed');
     // Always the SHA-256: the bad-signature cache holds attacker-chosen strings of any length.
-    const hashed = token.length > EXACT_KEY_MAX_CHARS;
-    const hash = hashed ? cacheKey : tokenHash(token);
+    const hash = tokenHash(token);
     if (this.#badSignatures.get(hash)) throw fail('signature');
 
     const header = decodeJson(headerPart, 'header');
@@ -289,12 +287,12 @@ export class Verifier {
     checkTimes(claims, policy, Math.floor(nowMs / 1000));
     const signedHash = tokenHash(`${headerPart}.${payloadPart}`);
     if (this.#cache && typeof claims.exp === 'number') {
-      // The parsed claims (under twice their JSON), the slot, its key (the token itself, one byte a
-      // character as the HTTP parser makes header strings, or a 43-character hash) and the signed
+      // The parsed claims (under twice their JSON), the token (one byte a character, as the HTTP
+      // parser makes header strings), the slot, its key (a slice of the token) and the signed
       // part's hash, and what hits derive from the claims (factsOf and the rendered /api/validate
       // body: about 750 bytes, measured).
-      const bytes = 900 + cacheKey.length + 2 * JSON.stringify(claims).length;
-      const entry = { claims, metadataUrl: route.metadataUrl, signedHash, alg, hashed };
+      const bytes = 900 + token.length + 2 * JSON.stringify(claims).length;
+      const entry = { token, claims, metadataUrl: route.metadataUrl, signedHash, alg };
       this.#cache.set(cacheKey, entry, bytes, claims.exp * 1000);
     }
     return { claims, hash: signedHash, version, cacheHit: false };

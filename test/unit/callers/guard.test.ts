@@ -115,6 +115,20 @@ describe('CallerGuard', () => {
     expect(issued).toEqual([`${KEY_CALLER} (key) pfx ${OTHER}`]);
   });
 
+  it('admitKeyOnly: the key-only admission without waiting, the same each call; undefined when admit must decide', async () => {
+    const { g, issued } = guard({ allowKeyOnly: true });
+    const first = g.admitKeyOnly('token', null);
+    expect(first).toBe(g.admitKeyOnly('token', 'Basic abc'));
+    expect(first).toBe(await g.admit('token', null));
+    if (!first?.ok) throw new Error('refused');
+    first.caller.tokenGrant.issued('pfx', OTHER);
+    expect(issued).toEqual([`${KEY_CALLER} (key) pfx ${OTHER}`]);
+    // A caller token is verified, and a key alone is refused where a token is required.
+    expect(g.admitKeyOnly('token', `Bearer ${A}`)).toBeUndefined();
+    expect(guard({ allowKeyOnly: false }).g.admitKeyOnly('token', null)).toBeUndefined();
+    expect(guard({ allowKeyOnly: true, legacy: true }).g.admitKeyOnly('introspect', null)).toBeUndefined();
+  });
+
   it("with no caller policy, nothing is checked (today's behaviour)", async () => {
     const admission = await guard({ configured: false }).g.admit('revoke', `Bearer ${B}`);
     expect(admission.ok && admission.caller.id).toBe(KEY_CALLER);

@@ -252,6 +252,32 @@ describe('token acquirer', () => {
     expect(idp.requests).toBe(1);
   });
 
+  it('cached(): the held token without waiting, or undefined when acquire() must run', async () => {
+    const { acquirer, idp, clock } = setup();
+    expect(acquirer.cached(undefined, SCOPE)).toBeUndefined();
+    // The caller's mistakes are the same typed errors as acquire() gives.
+    expect(() => acquirer.cached(undefined, 'api://elsewhere/.default')).toThrow(
+      expect.objectContaining({ code: 'scope_not_allowed' }),
+    );
+    expect(() => acquirer.cached('nobody', SCOPE)).toThrow(
+      expect.objectContaining({ code: 'unknown_client' }),
+    );
+    const first = await acquirer.acquire(undefined, SCOPE);
+    expect(acquirer.cached(undefined, SCOPE)).toBe(await acquirer.acquire(undefined, SCOPE));
+    expect(acquirer.cached(undefined, SCOPE)).toMatchObject({ accessToken: first.accessToken, cache: 'hit' });
+    // Past our refresh point it still answers, and starts the one background refresh.
+    clock.advance(3_600_000 - 419_000);
+    expect(acquirer.cached(undefined, SCOPE)?.accessToken).toBe(first.accessToken);
+    await tick();
+    await tick();
+    expect(idp.requests).toBe(2);
+    expect(acquirer.cached(undefined, SCOPE)?.accessToken).toBe('token-2');
+    // Past MSAL's renewal point of the held token, acquire() must run.
+    await acquirer.acquire(undefined, OTHER);
+    clock.advance(3_600_000 - 299_000);
+    expect(acquirer.cached(undefined, OTHER)).toBeUndefined();
+  });
+
   it('a certificate reload for the client invalidates its remembered tokens: the next request proves the new version', async () => {
     const { acquirer, idp, clock, source } = setup();
     const first = await acquirer.acquire(undefined, SCOPE);

@@ -124,7 +124,7 @@ function endpointFixture() {
 describe('token endpoint core', () => {
   it('answers an OAuth token response, logs the outcome and never the token or the key', async () => {
     const { clock, cert, lines, logger, acquirer, input } = endpointFixture();
-    const response = await handleTokenRequest(acquirer, input, logger, clock.now);
+    const response = await handleTokenRequest(acquirer, input, () => logger, clock.now);
     expect(response.status).toBe(200);
     expect(response.headers).toMatchObject({ 'cache-control': 'no-store', pragma: 'no-cache' });
     const body = JSON.parse(response.body);
@@ -137,7 +137,7 @@ describe('token endpoint core', () => {
     const denied = await handleTokenRequest(
       acquirer,
       { ...input, body: JSON.stringify({ scope: 'api://elsewhere/.default' }) },
-      logger,
+      () => logger,
       clock.now,
     );
     expect(denied.status).toBe(403);
@@ -162,20 +162,26 @@ describe('token endpoint core', () => {
     const { clock, lines, logger, acquirer, input } = endpointFixture();
     const hits = new HitSummary(logger);
     const grant = { caller: 'apim', refuses: () => undefined, issued: () => undefined };
-    const ask = () => handleTokenRequest(acquirer, input, logger, clock.now, grant, hits);
+    let loggersBuilt = 0;
+    const log = () => {
+      loggersBuilt++;
+      return logger;
+    };
+    const ask = () => handleTokenRequest(acquirer, input, log, clock.now, grant, hits);
     expect((await ask()).status).toBe(200);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain('Token issued');
     expect(lines[0]).toContain('"cache":"miss"');
     const answers = await Promise.all([ask(), ask(), ask()]);
     expect(answers.map((a) => JSON.parse(a.body).access_token)).toEqual(['token-1', 'token-1', 'token-1']);
-    // Hits add no line of their own...
+    // Hits add no line of their own, nor build a logger...
     expect(lines).toHaveLength(1);
+    expect(loggersBuilt).toBe(1);
     // ...a refusal still does, at once.
     const refused = await handleTokenRequest(
       acquirer,
       { ...input, body: JSON.stringify({ scope: 'api://elsewhere/.default' }) },
-      logger,
+      () => logger,
       clock.now,
       grant,
       hits,

@@ -44,7 +44,7 @@ describe('token metrics (OpenTelemetry, in-memory reader)', () => {
       handleTokenRequest(
         acquirer,
         { contentType: 'application/json', body: JSON.stringify(body), invocationId: 'inv' },
-        logger,
+        () => logger,
         clock.now,
       );
     const cold = await Promise.all([ask({ scope: SCOPE }), ask({ scope: SCOPE })]);

@@ -7,11 +7,26 @@ describe('usage records', () => {
   it('counts one tenant once whatever the case of its tid (GUIDs are case-insensitive)', async () => {
     const store = memoryUsageStore();
     const usage = new UsageRecorder({ store, clock: () => Date.UTC(2026, 0, 1), instance: 'i1' });
-    usage.record(TENANT, 'client-a', 'default');
-    usage.record(TENANT.toUpperCase(), 'client-a', 'default');
+    // Each spelling again, as repeated requests bring them (each finds its counter without a key).
+    for (const tid of [TENANT, TENANT.toUpperCase(), TENANT, TENANT.toUpperCase()])
+      usage.record(tid, 'client-a', 'default');
     const records = await usage.report('client-a');
     expect(records).toHaveLength(1);
-    expect(records[0]).toMatchObject({ tenantId: TENANT, success: 2, failure: 0 });
+    expect(records[0]).toMatchObject({ tenantId: TENANT, success: 4, failure: 0 });
+  });
+
+  it('folds clients beyond 10,000 counters into (other), each request alike', async () => {
+    const store = memoryUsageStore();
+    const usage = new UsageRecorder({ store, clock: () => Date.UTC(2026, 0, 1), instance: 'i1' });
+    for (let i = 0; i < 10_000; i++) usage.record(TENANT, `client-${i}`, 'default');
+    usage.record(TENANT, 'client-late', 'default');
+    usage.record(TENANT, 'client-late', 'default', 'expired');
+    usage.record(TENANT, 'client-0', 'default');
+    expect(await usage.report('client-late')).toEqual([]);
+    expect(await usage.report('(other)')).toMatchObject([
+      { tenantId: '(other)', clientId: '(other)', success: 1, failure: 1 },
+    ]);
+    expect(await usage.report('client-0')).toMatchObject([{ success: 2 }]);
   });
 
   it('counts failures by reason, across instances', async () => {
