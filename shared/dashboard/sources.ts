@@ -42,7 +42,7 @@ export interface DashboardSources {
   audit(): Available<AuditSource>;
   rotationRun(): Promise<Run | null>;
   /** The validator's usage records of one client id (all instances, tenants and policies). */
-  usage(appId: string): Promise<Array<{ success: number; lastSeen: string }>>;
+  usage(appId: string): Promise<Array<{ daily: Record<string, number> }>>;
   checkToken: TokenCheck;
 }
 

@@ -129,12 +129,11 @@ export function appOf(items: CredentialItem[], appId: string) {
 const USAGE_DAYS = 30;
 
 /**
- * Validations per day for the last 30 days (UTC), oldest first, every day present. The validator's
- * usage records hold running totals per instance with their last-seen time, so each record's
- * successful validations count on the day it was last seen.
+ * Successful validations per day for the last 30 days (UTC), oldest first, every day present, summed
+ * over the validator's usage records (one per instance, tenant and policy) from their per-day counts.
  */
 export function usagePerDay(
-  records: Array<{ success: number; lastSeen: string }>,
+  records: Array<{ daily: Record<string, number> }>,
   now: number,
 ): Array<{ day: string; count: number }> {
   const today = Math.floor(now / DAY_MS);
@@ -142,12 +141,11 @@ export function usagePerDay(
     day: new Date((today - (USAGE_DAYS - 1) + index) * DAY_MS).toISOString().slice(0, 10),
     count: 0,
   }));
-  for (const record of records) {
-    const seen = time(record.lastSeen);
-    if (seen === undefined) continue;
-    const index = Math.floor(seen / DAY_MS) - (today - (USAGE_DAYS - 1));
-    const slot = days[index];
-    if (slot) slot.count += record.success;
-  }
+  const byName = new Map(days.map((slot) => [slot.day, slot]));
+  for (const record of records)
+    for (const [day, count] of Object.entries(record.daily)) {
+      const slot = byName.get(day);
+      if (slot) slot.count += count;
+    }
   return days;
 }

@@ -19,6 +19,8 @@ export interface UsageRecord {
   failureReasons: Record<string, number>;
   firstSeen: string;
   lastSeen: string;
+  /** Successful validations per UTC day (`YYYY-MM-DD`), the last DAILY_DAYS days. */
+  daily: Record<string, number>;
 }
 
 export interface UsageStore {
@@ -29,8 +31,30 @@ export interface UsageStore {
 /** Counters held per process; beyond this many keys new ones fold into an `(other)` client. */
 const MAX_KEYS = 10_000;
 
-/** Times kept as epoch ms on the hot path; written as ISO strings at flush. */
-type Counter = Omit<UsageRecord, 'firstSeen' | 'lastSeen'> & { key: string; firstMs: number; lastMs: number };
+/** Days of per-day counts a record keeps (the dashboard shows 30). */
+export const DAILY_DAYS = 31;
+const DAY_MS = 24 * 3600 * 1000;
+const dayName = (day: number) => new Date(day * DAY_MS).toISOString().slice(0, 10);
+
+/**
+ * Times kept as epoch ms on the hot path; written as ISO strings at flush. Today's successes are a
+ * number (`day`, `dayCount`); earlier days move into `daily` when the day changes.
+ */
+type Counter = Omit<UsageRecord, 'firstSeen' | 'lastSeen'> & {
+  key: string;
+  firstMs: number;
+  lastMs: number;
+  day: number;
+  dayCount: number;
+};
+
+/** The last DAILY_DAYS days of `daily`, newest kept. */
+function recentDays(daily: Record<string, number>, today: number): Record<string, number> {
+  const oldest = dayName(today - (DAILY_DAYS - 1));
+  const kept: Record<string, number> = {};
+  for (const [day, count] of Object.entries(daily)) if (day >= oldest) kept[day] = count;
+  return kept;
+}
 
 export class UsageRecorder {
   readonly #counters = new Map<string, Counter>();
@@ -59,12 +83,17 @@ export class UsageRecorder {
   record(tid: string, clientId: string, policy: string, failureReason?: string): void {
     const counter =
       this.#byGiven.get(tid)?.get(clientId)?.get(policy) ?? this.#counter(tid, clientId, policy);
-    if (failureReason === undefined) counter.success += 1;
-    else {
+    const now = this.#clock();
+    if (failureReason === undefined) {
+      counter.success += 1;
+      const day = Math.floor(now / DAY_MS);
+      if (day !== counter.day) rollDay(counter, day);
+      counter.dayCount += 1;
+    } else {
       counter.failure += 1;
       counter.failureReasons[failureReason] = (counter.failureReasons[failureReason] ?? 0) + 1;
     }
-    counter.lastMs = this.#clock();
+    counter.lastMs = now;
     this.#dirty.add(counter.key);
   }
 
@@ -91,6 +120,9 @@ export class UsageRecorder {
         failureReasons: {},
         firstMs: now,
         lastMs: now,
+        daily: {},
+        day: Math.floor(now / DAY_MS),
+        dayCount: 0,
       };
       this.#counters.set(key, counter);
     }
@@ -120,12 +152,13 @@ export class UsageRecorder {
       for (const key of keys) {
         const counter = this.#counters.get(key);
         if (!counter) continue;
-        const { key: _key, firstMs, lastMs, ...counts } = counter;
+        const { key: _key, firstMs, lastMs, day, dayCount, daily, ...counts } = counter;
         records.push({
           ...counts,
           failureReasons: { ...counts.failureReasons },
           firstSeen: new Date(firstMs).toISOString(),
           lastSeen: new Date(lastMs).toISOString(),
+          daily: recentDays(dayCount > 0 ? { ...daily, [dayName(day)]: dayCount } : daily, day),
         });
       }
       if (records.length === 0) return;
@@ -162,6 +195,13 @@ export class UsageRecorder {
   }
 }
 
+function rollDay(counter: Counter, day: number): void {
+  if (counter.dayCount > 0) counter.daily[dayName(counter.day)] = counter.dayCount;
+  counter.daily = recentDays(counter.daily, day);
+  counter.day = day;
+  counter.dayCount = 0;
+}
+
 /** Table adapter: PartitionKey = client id, RowKey = tenant|policy|instance. */
 export function tableUsageStore(client: TableClient): UsageStore {
   const ensureTable = tableCreator(client);
@@ -184,6 +224,7 @@ export function tableUsageStore(client: TableClient): UsageStore {
               ...r,
               // Table properties are scalars: the reasons travel as JSON.
               failureReasons: JSON.stringify(r.failureReasons),
+              daily: JSON.stringify(r.daily),
               instance,
             }));
           await client.submitTransaction(actions.map((entity) => ['upsert', entity, 'Replace']));
@@ -195,7 +236,11 @@ export function tableUsageStore(client: TableClient): UsageStore {
       const out: Array<UsageRecord & { instance: string }> = [];
       const filter = odata`PartitionKey eq ${safeTableKey(clientId)}`;
       for await (const e of client.listEntities<
-        Omit<UsageRecord, 'failureReasons'> & { instance: string; failureReasons?: string }
+        Omit<UsageRecord, 'failureReasons' | 'daily'> & {
+          instance: string;
+          failureReasons?: string;
+          daily?: string;
+        }
       >({
         queryOptions: { filter },
       })) {
@@ -205,7 +250,8 @@ export function tableUsageStore(client: TableClient): UsageStore {
           policy: e.policy,
           success: e.success,
           failure: e.failure,
-          failureReasons: parseReasons(e.failureReasons),
+          failureReasons: parseCounts(e.failureReasons),
+          daily: parseCounts(e.daily),
           firstSeen: e.firstSeen,
           lastSeen: e.lastSeen,
           instance: e.instance,
@@ -216,8 +262,8 @@ export function tableUsageStore(client: TableClient): UsageStore {
   };
 }
 
-/** Rows written before reasons were recorded have none. */
-function parseReasons(json: string | undefined): Record<string, number> {
+/** A JSON map of counts; rows written before reasons (or days) were recorded have none. */
+function parseCounts(json: string | undefined): Record<string, number> {
   try {
     const parsed: unknown = json ? JSON.parse(json) : {};
     return parsed && typeof parsed === 'object' && !Array.isArray(parsed)
@@ -233,14 +279,23 @@ export function memoryUsageStore(): UsageStore & { rows: Array<UsageRecord & { i
   const rows: Array<UsageRecord & { instance: string }> = [];
   const keyOf = (r: UsageRecord & { instance: string }) =>
     `${r.clientId}|${r.tenantId}|${r.policy}|${r.instance}`;
+  const index = new Map<string, number>();
   return {
     rows,
     async write(instance, records) {
       for (const record of records) {
-        const row = { ...record, failureReasons: { ...record.failureReasons }, instance };
-        const at = rows.findIndex((existing) => keyOf(existing) === keyOf(row));
-        if (at >= 0) rows[at] = row;
-        else rows.push(row);
+        const row = {
+          ...record,
+          failureReasons: { ...record.failureReasons },
+          daily: { ...record.daily },
+          instance,
+        };
+        const key = keyOf(row);
+        const at = index.get(key);
+        if (at === undefined) {
+          index.set(key, rows.length);
+          rows.push(row);
+        } else rows[at] = row;
       }
     },
     async read(clientId) {
@@ -256,13 +311,15 @@ export function aggregateUsage(rows: UsageRecord[]): UsageRecord[] {
     const key = `${row.tenantId}|${row.policy}`;
     const existing = out.get(key);
     if (!existing) {
-      out.set(key, { ...row, failureReasons: { ...row.failureReasons } });
+      out.set(key, { ...row, failureReasons: { ...row.failureReasons }, daily: { ...row.daily } });
       continue;
     }
     existing.success += row.success;
     existing.failure += row.failure;
     for (const [reason, count] of Object.entries(row.failureReasons ?? {}))
       existing.failureReasons[reason] = (existing.failureReasons[reason] ?? 0) + count;
+    for (const [day, count] of Object.entries(row.daily ?? {}))
+      existing.daily[day] = (existing.daily[day] ?? 0) + count;
     if (row.firstSeen < existing.firstSeen) existing.firstSeen = row.firstSeen;
     if (row.lastSeen > existing.lastSeen) existing.lastSeen = row.lastSeen;
   }

@@ -57,6 +57,7 @@ function usage(success: number, daysAgo: number) {
     failureReasons: {},
     firstSeen: seen,
     lastSeen: seen,
+    daily: { [seen.slice(0, 10)]: success },
   };
 }
 

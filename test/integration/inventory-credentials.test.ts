@@ -154,6 +154,7 @@ describe('credential inventory', () => {
         failureReasons: {},
         firstSeen: '2026-11-01T00:00:00.000Z',
         lastSeen: '2026-11-30T08:00:00.000Z',
+        daily: {},
       },
     ]);
     id.controls.setGraphReports('unlicensed');

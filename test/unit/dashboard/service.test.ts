@@ -124,6 +124,7 @@ beforeAll(async () => {
     outcome: 'partial',
     summary: '2 apps, 1 rotated, 0 removed, 1 failed',
   });
+  const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
   const sources: DashboardSources = {
     inventory: () => ({
       ok: true,
@@ -139,9 +140,10 @@ beforeAll(async () => {
     usage: async (appId) =>
       appId === 'app-c'
         ? [
-            { success: 5, lastSeen: new Date(NOW - DAY).toISOString() },
-            { success: 7, lastSeen: new Date(NOW).toISOString() },
-            { success: 100, lastSeen: new Date(NOW - 90 * DAY).toISOString() },
+            // Two instances' per-day counts, and one day older than the chart's 30.
+            { daily: { [dayOf(NOW - DAY)]: 2, [dayOf(NOW)]: 3 } },
+            { daily: { [dayOf(NOW - DAY)]: 3, [dayOf(NOW)]: 4 } },
+            { daily: { [dayOf(NOW - 90 * DAY)]: 100 } },
           ]
         : [],
     checkToken: async (authorization) =>

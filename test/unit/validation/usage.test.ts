@@ -48,4 +48,27 @@ describe('usage records', () => {
     });
     expect(store.rows.map((row) => row.instance).sort()).toEqual(['i1', 'i2']);
   });
+
+  it('counts successes per UTC day across a day change and instances, keeping the last 31 days', async () => {
+    const store = memoryUsageStore();
+    let now = Date.UTC(2026, 0, 1, 23, 59);
+    const one = new UsageRecorder({ store, clock: () => now, instance: 'i1' });
+    const two = new UsageRecorder({ store, clock: () => Date.UTC(2026, 0, 2, 8), instance: 'i2' });
+    one.record(TENANT, 'client-a', 'default');
+    one.record(TENANT, 'client-a', 'default', 'expired'); // failures are not daily successes
+    now = Date.UTC(2026, 0, 2, 0, 1);
+    one.record(TENANT, 'client-a', 'default');
+    one.record(TENANT, 'client-a', 'default');
+    two.record(TENANT, 'client-a', 'default');
+    await two.flush();
+    expect((await one.report('client-a'))[0]?.daily).toEqual({ '2026-01-01': 1, '2026-01-02': 3 });
+    // 31 days later the first day has left the window; the recorder's own memory drops it too.
+    now = Date.UTC(2026, 1, 1, 12);
+    one.record(TENANT, 'client-a', 'default');
+    await one.flush();
+    expect(store.rows.find((row) => row.instance === 'i1')?.daily).toEqual({
+      '2026-01-02': 2,
+      '2026-02-01': 1,
+    });
+  });
 });
