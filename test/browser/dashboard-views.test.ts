@@ -237,14 +237,30 @@ describe.skipIf(skipReason !== undefined)('dashboard views in a real browser', (
     expect(await page.isVisible('.chart .tip')).toBe(true);
     expect(tip).toContain(id.apps.dcr.displayName);
     expect(tip).toContain(new Date(id.apps.dcr.secretEnd ?? '').toISOString().slice(0, 10));
-    // The keyboard goes from mark to mark, and each names its credential to a screen reader.
-    await page.keyboard.press('Tab');
-    const next = await page.evaluate(() => ({
-      mark: document.activeElement?.classList.contains('mark') ?? false,
-      label: document.activeElement?.getAttribute('aria-label') ?? '',
-    }));
+    // The chart is one tab stop: the arrow keys go from mark to mark (in end order), each naming its
+    // credential to a screen reader; Tab leaves the chart, Shift+Tab comes back to the same mark.
+    const focused = () =>
+      page.evaluate(() => ({
+        mark: document.activeElement?.classList.contains('mark') ?? false,
+        key: document.activeElement?.getAttribute('data-key-id') ?? '',
+        label: document.activeElement?.getAttribute('aria-label') ?? '',
+      }));
+    await page.keyboard.press('End');
+    const last = await focused();
+    const latest = items.reduce((a, b) =>
+      Date.parse(b.endDateTime ?? '') > Date.parse(a.endDateTime ?? '') ? b : a,
+    );
+    expect(last).toMatchObject({ mark: true, key: latest.keyId });
+    await page.keyboard.press('ArrowLeft');
+    const next = await focused();
     expect(next.mark).toBe(true);
+    expect(next.key).not.toBe(last.key);
     expect(next.label).toMatch(/: (secret|certificate) .* (ends|ended) \d{4}-\d{2}-\d{2}/);
+    expect(await page.$$eval('svg.timeline .mark[tabindex="0"]', (nodes) => nodes.length)).toBe(1);
+    await page.keyboard.press('Tab');
+    expect((await focused()).mark).toBe(false);
+    await page.keyboard.press('Shift+Tab');
+    expect((await focused()).key).toBe(next.key);
     expect(await axeViolations()).toEqual([]);
     await photograph('timeline');
   });

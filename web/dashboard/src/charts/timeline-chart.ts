@@ -9,7 +9,7 @@ import type { Status, Timeline, TimelineItem } from '../types.js';
 /**
  * The expiry timeline: one SVG circle per credential on a UTC time axis (d3-scale, d3-axis), one row
  * per status, today and the notice thresholds as rules. Every mark is focusable and named, so
- * hovering or tabbing to it shows app, credential and date. No inline <style>: the look is in
+ * hovering or focusing it (Tab to the chart, then the arrow keys) shows app, credential and date. No inline <style>: the look is in
  * dashboard.css, positions are attributes, the tooltip's place is set through element.style.
  */
 const DAY_MS = 24 * 3600 * 1000;
@@ -152,8 +152,31 @@ export function timelineChart(data: Timeline, width: number): HTMLElement {
   marks.addEventListener('focusin', showTip);
   marks.addEventListener('mouseout', hideTip);
   marks.addEventListener('focusout', hideTip);
+  // One tab stop for the whole chart (a roving tabindex): the arrow keys move from mark to mark in
+  // end order, Home and End to the first and last, so 10,000 marks are not 10,000 Tab presses.
+  const drawn: SVGCircleElement[] = [];
+  const moveTo = (index: number) => drawn[Math.min(Math.max(index, 0), drawn.length - 1)]?.focus();
+  // Whichever mark got focus (keys, a click, a test) is where Tab comes back to.
+  marks.addEventListener('focusin', (event) => {
+    if (!(event.target instanceof SVGCircleElement)) return;
+    for (const mark of marks.querySelectorAll('[tabindex="0"]')) mark.setAttribute('tabindex', '-1');
+    event.target.setAttribute('tabindex', '0');
+  });
   marks.addEventListener('keydown', (event) => {
+    const at = event.target instanceof SVGCircleElement ? drawn.indexOf(event.target) : -1;
     if (event.key === 'Escape') tip.hidden = true;
+    const step: Record<string, number> = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 };
+    const to =
+      event.key in step
+        ? at + (step[event.key] ?? 0)
+        : event.key === 'Home'
+          ? 0
+          : event.key === 'End'
+            ? drawn.length - 1
+            : undefined;
+    if (to === undefined || at < 0) return;
+    event.preventDefault();
+    moveTo(to);
   });
   const markY = (row: Status, lane: number) =>
     (y(row) ?? margin.top) + y.bandwidth() / 2 + ((lane - 2) * y.bandwidth()) / 6;
@@ -165,13 +188,14 @@ export function timelineChart(data: Timeline, width: number): HTMLElement {
         cx: x(new Date(one.cx)),
         cy: markY(one.row, one.lane),
         r: 6,
-        tabindex: 0,
+        tabindex: drawn.length === 0 ? 0 : -1,
         role: 'img',
         'aria-label': markLabel(one.item, one.clamped),
         'data-key-id': one.item.keyId,
         'data-app-id': one.item.appId,
       });
       byMark.set(mark, one);
+      drawn.push(mark);
       chunk.append(mark);
     }
     marks.append(chunk);
