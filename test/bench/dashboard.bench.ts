@@ -128,6 +128,12 @@ async function measure(expected: number): Promise<Measured> {
     return probe<Timed>('window.dashboardBench.open("#/timeline")');
   });
   const marks = await page.locator('svg.timeline .mark').count();
+  // Focusing a mark (here the middle one) still names its credential in the tip.
+  await page
+    .locator('svg.timeline .mark')
+    .nth(Math.floor(marks / 2))
+    .focus();
+  expect(await page.textContent('.chart .tip')).toMatch(/Secret .*Ends \d{4}-\d{2}-\d{2}/s);
   const overview = await repeated(async () => {
     await probe('window.dashboardBench.open("#/audit")');
     return probe<Timed>('window.dashboardBench.open("#/overview")');
