@@ -17,7 +17,7 @@ const ROWS: Status[] = ['expired', 'critical', 'warning', 'notice', 'ok', 'unkno
 /** Room left of today for credentials that already ended (clamped to the left edge beyond it). */
 const PAST_DAYS = 45;
 /** Marks added per task: small enough that a chunk stays well under a 50 ms long task on a slow laptop. */
-const MARKS_PER_CHUNK = 500;
+const MARKS_PER_CHUNK = 1000;
 
 export function markLabel(item: TimelineItem, clamped: 'before' | 'after' | null): string {
   const what = item.type === 'password' ? 'secret' : 'certificate';
