@@ -238,14 +238,30 @@ describe.skipIf(skipReason !== undefined)('dashboard views in a real browser', (
     expect(await page.isVisible('.chart .tip')).toBe(true);
     expect(tip).toContain(id.apps.dcr.displayName);
     expect(tip).toContain(new Date(id.apps.dcr.secretEnd ?? '').toISOString().slice(0, 10));
-    // The keyboard goes from mark to mark, and each names its credential to a screen reader.
-    await page.keyboard.press('Tab');
-    const next = await page.evaluate(() => ({
-      mark: document.activeElement?.classList.contains('mark') ?? false,
-      label: document.activeElement?.getAttribute('aria-label') ?? '',
-    }));
+    // The chart is one tab stop: the arrow keys go from mark to mark (in end order), each naming its
+    // credential to a screen reader; Tab leaves the chart, Shift+Tab comes back to the same mark.
+    const focused = () =>
+      page.evaluate(() => ({
+        mark: document.activeElement?.classList.contains('mark') ?? false,
+        key: document.activeElement?.getAttribute('data-key-id') ?? '',
+        label: document.activeElement?.getAttribute('aria-label') ?? '',
+      }));
+    await page.keyboard.press('End');
+    const last = await focused();
+    const latest = items.reduce((a, b) =>
+      Date.parse(b.endDateTime ?? '') > Date.parse(a.endDateTime ?? '') ? b : a,
+    );
+    expect(last).toMatchObject({ mark: true, key: latest.keyId });
+    await page.keyboard.press('ArrowLeft');
+    const next = await focused();
     expect(next.mark).toBe(true);
+    expect(next.key).not.toBe(last.key);
     expect(next.label).toMatch(/: (secret|certificate) .* (ends|ended) \d{4}-\d{2}-\d{2}/);
+    expect(await page.$$eval('svg.timeline .mark[tabindex="0"]', (nodes) => nodes.length)).toBe(1);
+    await page.keyboard.press('Tab');
+    expect((await focused()).mark).toBe(false);
+    await page.keyboard.press('Shift+Tab');
+    expect((await focused()).key).toBe(next.key);
     expect(await axeViolations()).toEqual([]);
     await photograph('timeline');
   });
@@ -327,6 +343,59 @@ describe.skipIf(skipReason !== undefined)('dashboard views in a real browser', (
     await page.getByRole('button', { name: 'Newer', exact: true }).click();
     await page.waitForFunction(() => document.querySelector('.results')?.getAttribute('data-page') === '1');
     expect(await ids()).toEqual(all.slice(0, AUDIT_PAGE));
+  });
+
+  it('timeline: a large one is drawn in chunks, busy until its last mark, one mark per credential', async () => {
+    // The real answer, each credential repeated under new key ids: more marks than one chunk holds.
+    const copies = 4;
+    await page.route('**/api/dashboard/data/timeline', async (route) => {
+      const answer = await route.fetch();
+      const body = (await answer.json()) as { items: Array<{ keyId: string; appDisplayName: string }> };
+      body.items = body.items.flatMap((item) =>
+        Array.from({ length: copies * 100 }, (_, n) => ({ ...item, keyId: `${item.keyId}-${n}` })),
+      );
+      await route.fulfill({ response: answer, json: body });
+    });
+    try {
+      await open('#/overview');
+      // What the view holds the moment it says it is ready (a mutation observer runs before the
+      // next chunk's task).
+      const whenReady = await page.evaluate(
+        () =>
+          new Promise<{ marks: number; busy: boolean }>((resolve) => {
+            const view = document.getElementById('view') as HTMLElement;
+            new MutationObserver((_, observer) => {
+              if (view.dataset.ready !== '#/timeline') return;
+              observer.disconnect();
+              resolve({
+                marks: view.querySelectorAll('svg.timeline .mark').length,
+                busy: Boolean(view.querySelector('.chart[aria-busy="true"]')),
+              });
+            }).observe(view, { attributes: true, attributeFilter: ['data-ready'] });
+            window.location.hash = '#/timeline';
+          }),
+      );
+      await page.waitForFunction(() => !document.querySelector('#view [aria-busy="true"]'));
+      const items = (await allCredentials()).filter((item) => item.endDateTime !== null);
+      const marks = await page.$$eval('svg.timeline .mark', (nodes) =>
+        nodes.map((n) => n.getAttribute('data-key-id')),
+      );
+      expect(marks.length).toBe(items.length * copies * 100);
+      expect(new Set(marks).size).toBe(marks.length);
+      // Ready with the first chunk on screen, the rest still coming (the chart said it was busy).
+      expect(whenReady.busy).toBe(true);
+      expect(whenReady.marks).toBeGreaterThan(0);
+      expect(whenReady.marks).toBeLessThan(marks.length);
+      const last = `${id.apps.dcr.secretKeyId}-${copies * 100 - 1}`;
+      await page.focus(`svg.timeline .mark[data-key-id="${last}"]`);
+      expect(await page.isVisible('.chart .tip')).toBe(true);
+      expect(await page.textContent('.chart .tip')).toContain(id.apps.dcr.displayName);
+      await page.mouse.move(0, 0);
+      await page.locator('#view h2').click();
+      expect(await page.isVisible('.chart .tip')).toBe(false);
+    } finally {
+      await page.unroute('**/api/dashboard/data/timeline');
+    }
   });
 
   it('shows an API outage or failure as a message with a retry, never a blank page', async () => {

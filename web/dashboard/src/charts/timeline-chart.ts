@@ -9,13 +9,15 @@ import type { Status, Timeline, TimelineItem } from '../types.js';
 /**
  * The expiry timeline: one SVG circle per credential on a UTC time axis (d3-scale, d3-axis), one row
  * per status, today and the notice thresholds as rules. Every mark is focusable and named, so
- * hovering or tabbing to it shows app, credential and date. No inline <style>: the look is in
+ * hovering or focusing it (Tab to the chart, then the arrow keys) shows app, credential and date. No inline <style>: the look is in
  * dashboard.css, positions are attributes, the tooltip's place is set through element.style.
  */
 const DAY_MS = 24 * 3600 * 1000;
 const ROWS: Status[] = ['expired', 'critical', 'warning', 'notice', 'ok', 'unknown'];
 /** Room left of today for credentials that already ended (clamped to the left edge beyond it). */
 const PAST_DAYS = 45;
+/** Marks added per task: small enough that a chunk stays well under a 50 ms long task on a slow laptop. */
+const MARKS_PER_CHUNK = 1000;
 
 export function markLabel(item: TimelineItem, clamped: 'before' | 'after' | null): string {
   const what = item.type === 'password' ? 'secret' : 'certificate';
@@ -120,58 +122,129 @@ export function timelineChart(data: Timeline, width: number): HTMLElement {
   });
   rule(now, 'today', 'today', 0, 'end');
 
-  // Marks: spread within their row so credentials ending close together stay apart.
+  // Marks: spread within their row so credentials ending close together stay apart. Drawn in
+  // chunks, yielding between them, so 10,000+ credentials never block the page in one long task;
+  // the chart is aria-busy until the last chunk is in. One set of listeners on the group serves
+  // every mark (per-mark listeners cost more than the marks themselves at that size).
   const marks = svg('g', { class: 'marks' });
-  const sorted = [...data.items].sort((a, b) => Date.parse(a.endDateTime) - Date.parse(b.endDateTime));
-  const perRow = new Map<Status, number>();
-  for (const item of sorted) {
-    const ends = Date.parse(item.endDateTime);
-    const clamped = ends < start ? 'before' : ends > end ? 'after' : null;
-    const at = Math.min(Math.max(ends, start), end);
-    const status = rows.includes(item.status) ? item.status : 'unknown';
-    const n = perRow.get(status) ?? 0;
-    perRow.set(status, n + 1);
-    const band = y(status) ?? margin.top;
-    const cy = band + y.bandwidth() / 2 + (((n % 5) - 2) * y.bandwidth()) / 6;
-    const label = markLabel(item, clamped);
-    const mark = svg('circle', {
-      class: `mark status-${item.status}${clamped ? ' clamped' : ''}`,
-      cx: x(new Date(at)),
-      cy,
-      r: 6,
-      tabindex: 0,
-      role: 'img',
-      'aria-label': label,
-      'data-key-id': item.keyId,
-      'data-app-id': item.appId,
-    });
-    const showTip = () => {
-      tip.replaceChildren(
-        h('strong', {}, item.appDisplayName || item.appId),
-        h('span', {}, `${item.type === 'password' ? 'Secret' : 'Certificate'} ${itemLabel(item)}`),
-        h('span', {}, `${clamped === 'after' ? 'Ends after the range: ' : 'Ends '}${day(item.endDateTime)}`),
-        h('span', {}, STATUS_LABEL[item.status]),
-      );
-      tip.hidden = false;
-      const cx = Number(mark.getAttribute('cx'));
-      tip.style.left = `${Math.min(Math.max(cx, 90), width - 90)}px`;
-      tip.style.top = `${cy + 12}px`;
+  const placed = placeMarks(data.items, rows, start, end);
+  const byMark = new WeakMap<Element, Placed>();
+  const showTip = (event: Event) => {
+    const mark = event.target instanceof Element ? event.target : null;
+    const found = mark && byMark.get(mark);
+    if (!found) return;
+    const { item, clamped, cx, row, lane } = found;
+    const cy = markY(row, lane);
+    tip.replaceChildren(
+      h('strong', {}, item.appDisplayName || item.appId),
+      h('span', {}, `${item.type === 'password' ? 'Secret' : 'Certificate'} ${itemLabel(item)}`),
+      h('span', {}, `${clamped === 'after' ? 'Ends after the range: ' : 'Ends '}${day(item.endDateTime)}`),
+      h('span', {}, STATUS_LABEL[item.status]),
+    );
+    tip.hidden = false;
+    tip.style.left = `${Math.min(Math.max(x(new Date(cx)), 90), width - 90)}px`;
+    tip.style.top = `${cy + 12}px`;
+  };
+  const hideTip = (event: Event) => {
+    if (event.target instanceof Element && byMark.has(event.target)) tip.hidden = true;
+  };
+  marks.addEventListener('mouseover', showTip);
+  marks.addEventListener('focusin', showTip);
+  marks.addEventListener('mouseout', hideTip);
+  marks.addEventListener('focusout', hideTip);
+  // One tab stop for the whole chart (a roving tabindex): the arrow keys move from mark to mark in
+  // end order, Home and End to the first and last, so 10,000 marks are not 10,000 Tab presses.
+  const drawn: SVGCircleElement[] = [];
+  const moveTo = (index: number) => drawn[Math.min(Math.max(index, 0), drawn.length - 1)]?.focus();
+  // Whichever mark got focus (keys, a click, a test) is where Tab comes back to.
+  marks.addEventListener('focusin', (event) => {
+    if (!(event.target instanceof SVGCircleElement)) return;
+    for (const mark of marks.querySelectorAll('[tabindex="0"]')) mark.setAttribute('tabindex', '-1');
+    event.target.setAttribute('tabindex', '0');
+  });
+  marks.addEventListener('keydown', (event) => {
+    const at = event.target instanceof SVGCircleElement ? drawn.indexOf(event.target) : -1;
+    if (event.key === 'Escape') tip.hidden = true;
+    const step: Record<string, number> = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 };
+    const to =
+      event.key in step
+        ? at + (step[event.key] ?? 0)
+        : event.key === 'Home'
+          ? 0
+          : event.key === 'End'
+            ? drawn.length - 1
+            : undefined;
+    if (to === undefined || at < 0) return;
+    event.preventDefault();
+    moveTo(to);
+  });
+  const markY = (row: Status, lane: number) =>
+    (y(row) ?? margin.top) + y.bandwidth() / 2 + ((lane - 2) * y.bandwidth()) / 6;
+  const drawChunk = (from: number) => {
+    const chunk = document.createDocumentFragment();
+    for (const one of placed.slice(from, from + MARKS_PER_CHUNK)) {
+      const mark = svg('circle', {
+        class: `mark status-${one.item.status}${one.clamped ? ' clamped' : ''}`,
+        cx: x(new Date(one.cx)),
+        cy: markY(one.row, one.lane),
+        r: 6,
+        tabindex: drawn.length === 0 ? 0 : -1,
+        role: 'img',
+        'aria-label': markLabel(one.item, one.clamped),
+        'data-key-id': one.item.keyId,
+        'data-app-id': one.item.appId,
+      });
+      byMark.set(mark, one);
+      drawn.push(mark);
+      chunk.append(mark);
+    }
+    marks.append(chunk);
+  };
+  drawChunk(0);
+  if (placed.length > MARKS_PER_CHUNK) {
+    wrapper.setAttribute('aria-busy', 'true');
+    const more = (from: number) => {
+      // A redraw (another width) replaced this chart: stop drawing it.
+      if (!wrapper.isConnected) return;
+      drawChunk(from);
+      if (from + MARKS_PER_CHUNK < placed.length) setTimeout(() => more(from + MARKS_PER_CHUNK), 0);
+      else wrapper.removeAttribute('aria-busy');
     };
-    const hideTip = () => {
-      tip.hidden = true;
-    };
-    mark.addEventListener('mouseenter', showTip);
-    mark.addEventListener('focus', showTip);
-    mark.addEventListener('mouseleave', hideTip);
-    mark.addEventListener('blur', hideTip);
-    mark.addEventListener('keydown', (event) => {
-      if (event.key === 'Escape') hideTip();
-    });
-    marks.append(mark);
+    setTimeout(() => more(MARKS_PER_CHUNK), 0);
   }
   root.append(marks);
   wrapper.append(root, tip);
   return wrapper;
+}
+
+interface Placed {
+  item: TimelineItem;
+  clamped: 'before' | 'after' | null;
+  /** The end as shown, in ms (clamped to the axis). */
+  cx: number;
+  row: Status;
+  /** Which of five lanes within its row, so neighbours in time do not cover each other. */
+  lane: number;
+}
+
+/** Every item's place in end order: its row (status), lane and clamped end. */
+function placeMarks(items: TimelineItem[], rows: Status[], start: number, end: number): Placed[] {
+  const perRow = new Map<Status, number>();
+  return items
+    .map((item) => ({ item, ends: Date.parse(item.endDateTime) }))
+    .sort((a, b) => a.ends - b.ends)
+    .map(({ item, ends }) => {
+      const row = rows.includes(item.status) ? item.status : 'unknown';
+      const n = perRow.get(row) ?? 0;
+      perRow.set(row, n + 1);
+      return {
+        item,
+        clamped: ends < start ? 'before' : ends > end ? 'after' : null,
+        cx: Math.min(Math.max(ends, start), end),
+        row,
+        lane: n % 5,
+      };
+    });
 }
 
 export function legend(thresholds: number[]): HTMLElement {

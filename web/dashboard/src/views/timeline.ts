@@ -23,7 +23,7 @@ export async function renderTimeline(main: HTMLElement, _route: Route, signal: A
     h(
       'p',
       { class: 'hint' },
-      'Point at a mark, or move to it with Tab, to see its app, credential and date.',
+      'Point at a mark, or Tab to the chart and move between marks with the arrow keys (Home, End: first, last), to see its app, credential and date.',
     ),
     data.items.length > 0 ? holder : empty('No credential with a known end date.'),
     legend(data.thresholds),
