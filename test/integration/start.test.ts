@@ -141,16 +141,19 @@ describe('npm start (dist/local/start.js)', () => {
     expect(validated.status).toBe(200);
     expect(validated.headers.get('x-agw-client_id')).toBe(settings.Values.AzureAd__ClientId);
 
-    // The demo caller reads the credential report with its own token, as the banner's curl does (after
-    // an inventory run: before one the report is empty but answers).
-    const credentialReport = await fetch(
-      url?.replace('/api/health', '/api/credentials?withinDays=90') ?? '',
-      {
+    // The demo caller reads the credential report with its own token, as the banner's curl does; npm
+    // start's first inventory run fills it within seconds (the hourly schedule would leave it empty).
+    expect(output).toContain('First inventory run started');
+    let items: unknown[] = [];
+    for (const started = Date.now(); items.length === 0 && Date.now() - started < 30_000; ) {
+      const credentialReport = await fetch(url?.replace('/api/health', '/api/credentials') ?? '', {
         headers: { authorization: `Bearer ${caller}` },
-      },
-    );
-    expect(credentialReport.status).toBe(200);
-    expect(Array.isArray(((await credentialReport.json()) as { items: unknown }).items)).toBe(true);
+      });
+      expect(credentialReport.status).toBe(200);
+      items = ((await credentialReport.json()) as { items: unknown[] }).items;
+      if (items.length === 0) await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    expect(items.length).toBeGreaterThan(0);
     const credentialsKeyOnly = await fetch(url?.replace('/api/health', '/api/credentials') ?? '', {
       headers: { 'x-functions-key': settings.Keys.host.default },
     });
