@@ -1,5 +1,6 @@
 import type { Logger } from '../platform/log.js';
 import { errorResponse, type PlainResponse } from '../platform/problem.js';
+import type { RunOutcome } from '../platform/run-outcome.js';
 import { InventoryError } from './errors.js';
 import { recordInventoryRun } from './metrics.js';
 import {
@@ -10,7 +11,6 @@ import {
   selectItems,
 } from './report.js';
 import { type InventoryConfig, type InventoryPorts, InventoryRun, type RunSummary } from './run.js';
-import type { RunOutcome } from './store.js';
 
 /** How a finished run reads on the dashboard. */
 export function runOutcome(summary: RunSummary, now: number): RunOutcome {

@@ -1,4 +1,10 @@
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
+import {
+  RUN_PARTITION,
+  type RunOutcome,
+  type RunOutcomeStore,
+  tableRunOutcome,
+} from '../platform/run-outcome.js';
 import { safeTableKey, tableCreator } from '../platform/storage.js';
 import type { CredentialRow } from './model.js';
 
@@ -6,7 +12,7 @@ import type { CredentialRow } from './model.js';
  * The `credentials` table (the port): one row per credential, one partition per app. A run
  * replaces an app's rows when it fetched the app; the report reads the table, never Graph.
  */
-export interface CredentialStore {
+export interface CredentialStore extends RunOutcomeStore {
   readAll(): Promise<CredentialRow[]>;
   /** Every row as a note, streamed: what a run diffs against, without holding the rows. */
   notes(): AsyncIterable<CredentialNote>;
@@ -14,20 +20,8 @@ export interface CredentialStore {
   readApp(appObjectId: string): Promise<CredentialRow[]>;
   /** Writes an app's rows and deletes the named credentials it no longer has. */
   writeApp(appObjectId: string, rows: CredentialRow[], removedKeyIds: string[]): Promise<void>;
-  /** The last run's outcome (one row, replaced by every run), for the dashboard; null before the first. */
-  lastRun(): Promise<RunOutcome | null>;
-  putRun(run: RunOutcome): Promise<void>;
 }
 
-/** How a run ended, in one line a person reads. Never a secret. */
-export interface RunOutcome {
-  at: string;
-  outcome: 'succeeded' | 'partial' | 'failed' | 'dry-run';
-  summary: string;
-}
-
-/** The last run's row: a partition of its own, which no app's object id can be. */
-const RUN_KEY = { partitionKey: '~run', rowKey: 'inventory' } as const;
 /** What a run needs of a row of the last snapshot. */
 export type CredentialNote = Pick<CredentialRow, 'appObjectId' | 'appId' | 'keyId' | 'notified' | 'deleted'>;
 
@@ -100,26 +94,13 @@ function fromEntity(entity: Record<string, unknown>): CredentialRow {
 export function tableCredentialStore(client: TableClient): CredentialStore {
   const ensureTable = tableCreator(client);
   return {
+    ...tableRunOutcome(client, ensureTable, 'inventory'),
     async readAll() {
       await ensureTable();
       const rows: CredentialRow[] = [];
       for await (const entity of client.listEntities())
-        if (entity.partitionKey !== RUN_KEY.partitionKey) rows.push(fromEntity(entity));
+        if (entity.partitionKey !== RUN_PARTITION) rows.push(fromEntity(entity));
       return rows;
-    },
-    async lastRun() {
-      await ensureTable();
-      try {
-        const entity = await client.getEntity<RunOutcome>(RUN_KEY.partitionKey, RUN_KEY.rowKey);
-        return { at: entity.at, outcome: entity.outcome, summary: entity.summary };
-      } catch (error) {
-        if ((error as { statusCode?: number }).statusCode === 404) return null;
-        throw error;
-      }
-    },
-    async putRun(run) {
-      await ensureTable();
-      await client.upsertEntity({ ...RUN_KEY, ...run }, 'Replace');
     },
     async *notes() {
       await ensureTable();
@@ -127,7 +108,7 @@ export function tableCredentialStore(client: TableClient): CredentialStore {
       for await (const entity of client.listEntities({
         queryOptions: { select: [...NOTE_FIELDS, 'PartitionKey'] },
       }))
-        if (entity.partitionKey !== RUN_KEY.partitionKey) yield noteFromEntity(entity);
+        if (entity.partitionKey !== RUN_PARTITION) yield noteFromEntity(entity);
     },
     async readApp(appObjectId) {
       await ensureTable();

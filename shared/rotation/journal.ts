@@ -1,5 +1,11 @@
 import type { TableClient } from '@azure/data-tables';
 import { acquireLease, type HeldLease } from '../platform/lease.js';
+import {
+  RUN_PARTITION,
+  type RunOutcome,
+  type RunOutcomeStore,
+  tableRunOutcome,
+} from '../platform/run-outcome.js';
 import type { Env } from '../platform/settings-reader.js';
 import { safeTableKey, tableCreator } from '../platform/storage.js';
 import type { AppMemory, JournalRecord } from './model.js';
@@ -10,26 +16,14 @@ import type { AppMemory, JournalRecord } from './model.js';
  * worked). Every step is written before the next one starts, so a run that dies leaves a record.
  * Never a secret value.
  */
-export interface RotationJournal {
+export interface RotationJournal extends RunOutcomeStore {
   records(appId?: string): Promise<JournalRecord[]>;
   put(record: JournalRecord): Promise<void>;
   memory(): Promise<AppMemory[]>;
   putMemory(memory: AppMemory): Promise<void>;
-  /** The last run's outcome (one row, replaced by every run), for the dashboard; null before the first. */
-  lastRun(): Promise<RunOutcome | null>;
-  putRun(run: RunOutcome): Promise<void>;
-}
-
-/** How a run ended, in one line a person reads. Never a secret. */
-export interface RunOutcome {
-  at: string;
-  outcome: 'succeeded' | 'partial' | 'failed' | 'dry-run';
-  summary: string;
 }
 
 const MEMORY_ROW = '~memory';
-/** The last run's row: a partition of its own, which no app id can be. */
-const RUN_KEY = { partitionKey: '~run', rowKey: 'rotation' } as const;
 
 type Entity = Record<string, unknown> & { partitionKey: string; rowKey: string };
 
@@ -64,6 +58,7 @@ function withoutNulls(value: object): Record<string, unknown> {
 export function tableRotationJournal(client: TableClient): RotationJournal {
   const ensureTable = tableCreator(client);
   return {
+    ...tableRunOutcome(client, ensureTable, 'rotation'),
     async records(appId) {
       await ensureTable();
       const records: JournalRecord[] = [];
@@ -71,23 +66,9 @@ export function tableRotationJournal(client: TableClient): RotationJournal {
         ? { queryOptions: { filter: `PartitionKey eq '${safeTableKey(appId).replaceAll("'", "''")}'` } }
         : {};
       for await (const entity of client.listEntities(filter))
-        if (entity.rowKey !== MEMORY_ROW && entity.partitionKey !== RUN_KEY.partitionKey)
+        if (entity.rowKey !== MEMORY_ROW && entity.partitionKey !== RUN_PARTITION)
           records.push(recordFrom(entity));
       return records;
-    },
-    async lastRun() {
-      await ensureTable();
-      try {
-        const entity = await client.getEntity<RunOutcome>(RUN_KEY.partitionKey, RUN_KEY.rowKey);
-        return { at: entity.at, outcome: entity.outcome, summary: entity.summary };
-      } catch (error) {
-        if ((error as { statusCode?: number }).statusCode === 404) return null;
-        throw error;
-      }
-    },
-    async putRun(run) {
-      await ensureTable();
-      await client.upsertEntity({ ...RUN_KEY, ...run }, 'Replace');
     },
     async put(record) {
       await ensureTable();

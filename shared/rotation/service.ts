@@ -1,4 +1,5 @@
 import type { Logger } from '../platform/log.js';
+import type { RunOutcome } from '../platform/run-outcome.js';
 import {
   type RotationConfig,
   type RotationPorts,
@@ -6,7 +7,6 @@ import {
   type RotationSummary,
   type RunRequest,
 } from './executor.js';
-import type { RunOutcome } from './journal.js';
 
 /** How a finished run reads on the dashboard. */
 export function runOutcome(summary: RotationSummary, now: number): RunOutcome {
