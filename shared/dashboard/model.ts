@@ -1,5 +1,6 @@
 import type { StoredAuditRecord } from '../audit/record.js';
 import type { CredentialItem } from '../inventory/report.js';
+import type { RunOutcome } from '../platform/run-outcome.js';
 
 /** The shapes the page reads (the dashboard contract). Never a secret value. */
 export interface Credential {
@@ -26,11 +27,7 @@ export interface Credential {
   deleted: boolean;
 }
 
-export interface Run {
-  at: string;
-  outcome: 'succeeded' | 'partial' | 'failed' | 'dry-run';
-  summary: string;
-}
+export type Run = RunOutcome;
 
 export type AuditRecord = StoredAuditRecord;
 
