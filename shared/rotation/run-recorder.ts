@@ -43,6 +43,29 @@ export const codeOf = (error: unknown) => (error instanceof RotationError ? erro
 export const messageOf = (error: unknown) =>
   error instanceof RotationError ? error.message : 'An unexpected error; see the function logs.';
 
+/** A run's summary before it has done anything. */
+export function emptyRotationSummary(runId: string, dryRun: boolean): RotationSummary {
+  return {
+    runId,
+    dryRun,
+    apps: 0,
+    planned: [],
+    rotated: [],
+    removed: 0,
+    stillInUse: 0,
+    compensated: 0,
+    deferred: [],
+    busy: [],
+    failed: [],
+    drift: 0,
+    unmanaged: 0,
+    graphCalls: 0,
+    throttled: 0,
+    events: 0,
+    durationMs: 0,
+  };
+}
+
 export interface RecorderPorts {
   journal: RotationJournal;
   events?: EventSink;
@@ -58,25 +81,7 @@ export class RunRecorder {
     private readonly ports: RecorderPorts,
     readonly log: Logger,
   ) {
-    this.summary = {
-      runId,
-      dryRun,
-      apps: 0,
-      planned: [],
-      rotated: [],
-      removed: 0,
-      stillInUse: 0,
-      compensated: 0,
-      deferred: [],
-      busy: [],
-      failed: [],
-      drift: 0,
-      unmanaged: 0,
-      graphCalls: 0,
-      throttled: 0,
-      events: 0,
-      durationMs: 0,
-    };
+    this.summary = emptyRotationSummary(runId, dryRun);
   }
 
   now(): number {

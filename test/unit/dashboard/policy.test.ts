@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../../shared/inventory/run.js';
 import { runOutcome as inventoryOutcome } from '../../../shared/inventory/service.js';
 import type { ConfigurationError } from '../../../shared/platform/errors.js';
-import type { RotationSummary } from '../../../shared/rotation/run-recorder.js';
+import { emptyRotationSummary, type RotationSummary } from '../../../shared/rotation/run-recorder.js';
 import { runOutcome as rotationOutcome } from '../../../shared/rotation/service.js';
 import { dashboardAudience } from '../../../shared/validation/dashboard-policy.js';
 import { loadPolicies } from '../../../shared/validation/policy.js';
@@ -119,22 +119,8 @@ describe('run outcomes kept for the dashboard', () => {
   });
 
   const rotation = (over: Partial<RotationSummary>): RotationSummary => ({
-    runId: 'r',
-    dryRun: false,
+    ...emptyRotationSummary('r', false),
     apps: 2,
-    planned: [],
-    rotated: [],
-    removed: 0,
-    stillInUse: 0,
-    compensated: 0,
-    deferred: [],
-    busy: [],
-    failed: [],
-    drift: 0,
-    unmanaged: 0,
-    graphCalls: 0,
-    throttled: 0,
-    events: 0,
     durationMs: 1,
     ...over,
   });
