@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigurationError } from '../platform/errors.js';
 import { defaultOf, type Env, settingsReader } from '../platform/settings-reader.js';
 import { TOKEN_EXCHANGE_AUDIENCE, tokenSettings } from './settings.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigurationError } from '../platform/errors.js';
 import { type Env, settingsReader } from '../platform/settings-reader.js';
 import { callersPolicyInput } from './callers-policy.js';
