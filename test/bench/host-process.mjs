@@ -8,8 +8,9 @@
 import { join } from 'node:path';
 import { startStack } from '../../dist/local/stack.js';
 import { registerHttp } from '../../dist/shared/platform/registry.js';
+import { bodyText } from '../../dist/shared/tokens/request.js';
 
-// The no-op baseline lives only in the benchmarks, never in functions/ nor the bundle: registered
+// The no-op baselines live only in the benchmarks, never in functions/ nor the bundle: registered
 // with this process's registry, and served beside the bundle's functions.
 const noop = registerHttp('benchNoop', {
   route: 'bench-noop',
@@ -17,10 +18,20 @@ const noop = registerHttp('benchNoop', {
   authLevel: 'function',
   handler: async () => ({ status: 200, jsonBody: { ok: true } }),
 });
+// The ceiling of any POST function that reads its body: the no-op, after reading it as /api/token does.
+const noopReadingBody = registerHttp('benchNoopBody', {
+  route: 'bench-noop-body',
+  methods: ['POST'],
+  authLevel: 'function',
+  handler: async (request) => {
+    await bodyText(request);
+    return { status: 200, jsonBody: { ok: true } };
+  },
+});
 const stack = await startStack({
   // The app as `npm start` and Azure load it: package.json `main`, the bundle.
   main: join(import.meta.dirname, '..', '..', 'dist', 'bundle', 'app.js'),
-  extraFunctions: [noop],
+  extraFunctions: [noop, noopReadingBody],
   port: 0,
   timers: false,
   log: () => undefined,

@@ -103,6 +103,45 @@ describe('bodyText', () => {
     expect(await bodyText(streamed())).toBe(await streamed().text());
   });
 
+  /** A request whose body stream delivers `chunks` and then stays open unless `close`. */
+  const streamedWith = (chunks: Uint8Array[], headers: Record<string, string>, close: boolean) =>
+    new HttpRequest({
+      method: 'POST',
+      url,
+      nativeRequest: new Request(url, {
+        method: 'POST',
+        headers,
+        body: new ReadableStream({
+          start(controller) {
+            for (const chunk of chunks) controller.enqueue(chunk);
+            if (close) controller.close();
+          },
+        }),
+        duplex: 'half',
+      } as RequestInit),
+    } as ConstructorParameters<typeof HttpRequest>[0]);
+
+  it('stops reading once the declared Content-Length has arrived', async () => {
+    const bytes = Buffer.from('{"scope":"ü€𝄞"}');
+    const parts = [new Uint8Array(bytes.subarray(0, 7)), new Uint8Array(bytes.subarray(7))];
+    // The stream never ends: only the declared length can finish the read.
+    const open = streamedWith(parts, { 'content-length': String(bytes.length) }, false);
+    expect(await bodyText(open)).toBe(bytes.toString());
+  });
+
+  it.each([
+    ['missing', undefined],
+    ['smaller than the body', '3'],
+    ['larger than the body', '999'],
+    ['not a number', '1e3'],
+  ])('reads to the end when the Content-Length is %s', async (_name, declared) => {
+    const bytes = Buffer.from('{"scope":"x"}');
+    const headers: Record<string, string> = declared === undefined ? {} : { 'content-length': declared };
+    const make = () =>
+      streamedWith([new Uint8Array(bytes.subarray(0, 5)), new Uint8Array(bytes.subarray(5))], headers, true);
+    expect(await bodyText(make())).toBe(await make().text());
+  });
+
   it('reads no body as empty, and a body once', async () => {
     expect(await bodyText(new HttpRequest({ method: 'GET', url, headers: {}, query: {}, params: {} }))).toBe(
       '',
